@@ -1,0 +1,105 @@
+//! What every model in this crate is: the contract between a model and the
+//! one training loop ([`crate::train`]).
+//!
+//! A model can start a state, run forward over a mini-batch of time steps
+//! while keeping what the backward pass needs, run that backward pass by hand,
+//! and lend out its parameters together with their gradients. Clipping,
+//! optimisers, checkpoints and the loop work on any such model.
+
+use ndarray::{ArrayView2, ArrayViewD, ArrayViewMutD, LinalgScalar, ScalarOperand};
+use std::fmt::Debug;
+
+/// The floating point types the models run in: `f32` for training, `f64`
+/// for gradient checks.
+///
+/// ```
+/// fn zero<A: d2l_rnn::model::Real>() -> A { A::zero() }
+/// assert_eq!(zero::<f32>(), 0.0);
+/// ```
+pub trait Real:
+    LinalgScalar
+    + ScalarOperand
+    + num_traits::Float
+    + num_traits::FromPrimitive
+    + std::ops::AddAssign
+    + std::ops::SubAssign
+    + std::ops::MulAssign
+    + std::iter::Sum
+    + Debug
+    + Default
+    + Send
+    + Sync
+    + 'static
+{
+}
+
+impl Real for f32 {}
+impl Real for f64 {}
+
+/// A named set of tensors: a model's parameters, or their gradients (same
+/// names, same shapes, same order).
+///
+/// Tensors are lent out as dynamic-dimensional views so that clipping,
+/// optimisers and checkpoints need not know the model.
+///
+/// ```
+/// use d2l_rnn::model::Parameters;
+/// use d2l_rnn::scratch::get_params;
+/// let params = get_params(7, 5, 0);
+/// let names: Vec<_> = params.tensors().into_iter().map(|(n, _)| n).collect();
+/// assert_eq!(names, ["W_xh", "W_hh", "b_h", "W_hq", "b_q"]);
+/// assert_eq!(params.num_elements(), 7 * 5 + 5 * 5 + 5 + 5 * 7 + 7);
+/// ```
+pub trait Parameters<A> {
+    /// `(name, view)` of every tensor, in a fixed order.
+    fn tensors(&self) -> Vec<(&'static str, ArrayViewD<'_, A>)>;
+    /// `(name, mutable view)` of every tensor, in the same order as [`Parameters::tensors`].
+    fn tensors_mut(&mut self) -> Vec<(&'static str, ArrayViewMutD<'_, A>)>;
+    /// Total number of scalars.
+    fn num_elements(&self) -> usize {
+        self.tensors().iter().map(|(_, t)| t.len()).sum()
+    }
+}
+
+/// A recurrent language model that the training loop can drive.
+///
+/// Inputs are character indices shaped `(batch_size, num_steps)`, as the
+/// section's mini-batches `X`. Logits come back shaped
+/// `(num_steps * batch_size, vocab_size)` in time-major order: row
+/// `t * batch_size + i` is time step `t` of sequence `i`, the order of
+/// `torch.cat(outputs, dim=0)` in the section.
+pub trait RecurrentModel {
+    /// Scalar type of parameters and activations.
+    type Elem: Real;
+    /// Hidden state carried between time steps (`H`, or `(H, C)` for an LSTM).
+    type State: Clone;
+    /// The parameter set; gradients use the same type.
+    type Params: Parameters<Self::Elem>;
+
+    /// Size of the vocabulary: width of the one-hot input and of the logits.
+    fn vocab_size(&self) -> usize;
+
+    /// A zero state for `batch_size` sequences (`init_rnn_state` in the section).
+    fn begin_state(&self, batch_size: usize) -> Self::State;
+
+    /// Runs the model over `inputs` `(batch_size, num_steps)` starting from
+    /// `state`, which is replaced by the state after the last step. Returns the
+    /// logits `(num_steps * batch_size, vocab_size)` and keeps what
+    /// [`RecurrentModel::backward`] needs.
+    fn forward(
+        &mut self,
+        inputs: ArrayView2<'_, usize>,
+        state: &mut Self::State,
+    ) -> ArrayView2<'_, Self::Elem>;
+
+    /// Backpropagation through time for the last call of `forward`: given
+    /// `dL/dlogits`, overwrites the gradients of all parameters. The gradient
+    /// stops at the initial state: the state is detached between mini-batches.
+    fn backward(&mut self, dlogits: ArrayView2<'_, Self::Elem>);
+
+    /// The parameters.
+    fn params(&self) -> &Self::Params;
+
+    /// The parameters and their gradients, borrowed together for an update.
+    fn params_and_grads(&mut self) -> (&mut Self::Params, &mut Self::Params);
+}

@@ -1,0 +1,230 @@
+//! The from-scratch RNN: the section's `rnn` step by step, and the same
+//! network as a fast [`RecurrentModel`] with backpropagation through time
+//! written by hand.
+
+use super::params::RnnParams;
+use crate::model::{Real, RecurrentModel};
+use ndarray::linalg::general_mat_mul;
+use ndarray::{s, Array2, ArrayView2, Axis, Zip};
+
+/// The section's `init_rnn_state`: a zero hidden state `(batch_size, num_hiddens)`.
+///
+/// ```
+/// let h = d2l_rnn::scratch::init_rnn_state(2, 256);
+/// assert_eq!(h.dim(), (2, 256));
+/// ```
+pub fn init_rnn_state(batch_size: usize, num_hiddens: usize) -> Array2<f32> {
+    Array2::zeros((batch_size, num_hiddens))
+}
+
+/// The section's `rnn`, written for reading: for each one-hot input
+/// \\(X_t\\) `(batch_size, vocab_size)`,
+///
+/// \\[ H_t = \tanh(X_t W_{xh} + H_{t-1} W_{hh} + b_h), \qquad Y_t = H_t W_{hq} + b_q. \\]
+///
+/// Returns the outputs \\(Y_t\\) (`num_steps` matrices `(batch_size, vocab_size)`)
+/// and the last state `(batch_size, num_hiddens)`. Training uses [`RnnScratch`],
+/// which computes the same numbers faster and can run backwards.
+///
+/// ```
+/// use d2l_rnn::scratch::{get_params, init_rnn_state, rnn, to_onehot};
+/// use ndarray::Array2;
+/// let x = Array2::from_shape_vec((2, 5), (0..10).collect()).unwrap();
+/// let params = get_params(1027, 256, 0);
+/// let (outputs, state) = rnn(&to_onehot(x.view(), 1027), &init_rnn_state(2, 256), &params);
+/// assert_eq!((outputs.len(), outputs[0].dim()), (5, (2, 1027)));
+/// assert_eq!(state.dim(), (2, 256));
+/// ```
+pub fn rnn<A: Real>(
+    inputs: &[Array2<A>],
+    state: &Array2<A>,
+    params: &RnnParams<A>,
+) -> (Vec<Array2<A>>, Array2<A>) {
+    let mut h = state.clone();
+    let mut outputs = Vec::with_capacity(inputs.len());
+    for x in inputs {
+        h = (x.dot(&params.w_xh) + h.dot(&params.w_hh) + &params.b_h).mapv(A::tanh);
+        outputs.push(h.dot(&params.w_hq) + &params.b_q);
+    }
+    (outputs, h)
+}
+
+/// The section's RNN as a trainable model, with its backward pass through
+/// time written out.
+///
+/// **Forward**, for inputs \\(x\\) `(batch_size n, num_steps T)` of indices:
+/// \\(A_t = W_{xh}[x_{:,t}] + H_{t-1} W_{hh} + b_h\\) (the one-hot product is a
+/// row gather), \\(H_t = \tanh A_t\\), and one product for all steps at once,
+/// \\(O = [H_1; \dots; H_T] W_{hq} + b_q\\) `(T n, q)`.
+///
+/// **Backward**, given \\(\partial L / \partial O\\):
+/// - \\(\partial W_{hq} = H^\top \partial O\\), \\(\partial b_q = \sum_{rows} \partial O\\),
+///   \\(\partial H = \partial O\, W_{hq}^\top\\) (all steps in one product);
+/// - for \\(t = T, \dots, 1\\): \\(\partial A_t = (\partial H_t + \partial A_{t+1} W_{hh}^\top) \odot (1 - H_t^2)\\);
+/// - \\(\partial W_{hh} = [H_0; \dots; H_{T-1}]^\top [\partial A_1; \dots; \partial A_T]\\),
+///   \\(\partial b_h = \sum \partial A_t\\), \\(\partial W_{xh}[x_{i,t}] \mathrel{+}= \partial A_t[i]\\);
+/// - \\(\partial H_0 = \partial A_1 W_{hh}^\top\\) ([`RnnScratch::state_grad`]); training
+///   drops it (the state is detached).
+///
+/// Buffers are kept between calls, so a training step allocates nothing per time step.
+///
+/// ```
+/// use d2l_rnn::model::RecurrentModel;
+/// use d2l_rnn::scratch::{get_params, RnnScratch};
+/// use ndarray::Array2;
+/// let mut model = RnnScratch::new(get_params(1027, 256, 0));
+/// let x = Array2::from_shape_vec((2, 5), (0..10).collect()).unwrap();
+/// let mut state = model.begin_state(2);
+/// let logits = model.forward(x.view(), &mut state);
+/// assert_eq!(logits.dim(), (10, 1027)); // (num_steps * batch_size, vocab_size)
+/// assert_eq!(state.dim(), (2, 256));
+/// ```
+#[derive(Clone, Debug)]
+pub struct RnnScratch<A = f32> {
+    /// The weights.
+    pub params: RnnParams<A>,
+    /// Their gradients after the last [`RecurrentModel::backward`].
+    pub grads: RnnParams<A>,
+    /// Inputs of the last forward pass, time-major `(num_steps, batch_size)`.
+    inputs: Array2<usize>,
+    /// `[H_0; H_1; ...; H_T]`, `((num_steps + 1) * batch_size, num_hiddens)`.
+    hiddens: Array2<A>,
+    /// `O`, `(num_steps * batch_size, vocab_size)`.
+    logits: Array2<A>,
+    /// `dH`, then `dA`, `(num_steps * batch_size, num_hiddens)`.
+    d_hiddens: Array2<A>,
+    /// `dA_{t+1} W_hh^T`, ends as `dH_0`, `(batch_size, num_hiddens)`.
+    carry: Array2<A>,
+}
+
+impl<A: Real> RnnScratch<A> {
+    /// Wraps parameters (from [`super::get_params`] or a checkpoint) into a model.
+    pub fn new(params: RnnParams<A>) -> Self {
+        let grads = RnnParams::zeros(params.vocab_size(), params.num_hiddens());
+        RnnScratch {
+            params,
+            grads,
+            inputs: Array2::zeros((0, 0)),
+            hiddens: Array2::zeros((0, 0)),
+            logits: Array2::zeros((0, 0)),
+            d_hiddens: Array2::zeros((0, 0)),
+            carry: Array2::zeros((0, 0)),
+        }
+    }
+
+    /// Gradient of the loss with respect to the initial state \\(H_0\\)
+    /// `(batch_size, num_hiddens)`, from the last backward pass.
+    pub fn state_grad(&self) -> ArrayView2<'_, A> {
+        self.carry.view()
+    }
+
+    /// Resizes the buffers when the batch shape changes (training and
+    /// prediction use different shapes); a no-op otherwise.
+    fn ensure_buffers(&mut self, batch_size: usize, num_steps: usize) {
+        let (h, q) = (self.params.num_hiddens(), self.params.vocab_size());
+        let rows = batch_size * num_steps;
+        if self.logits.dim() != (rows, q) || self.hiddens.dim() != (rows + batch_size, h) {
+            self.inputs = Array2::zeros((num_steps, batch_size));
+            self.hiddens = Array2::zeros((rows + batch_size, h));
+            self.logits = Array2::zeros((rows, q));
+            self.d_hiddens = Array2::zeros((rows, h));
+            self.carry = Array2::zeros((batch_size, h));
+        }
+    }
+}
+
+impl<A: Real> RecurrentModel for RnnScratch<A> {
+    type Elem = A;
+    type State = Array2<A>;
+    type Params = RnnParams<A>;
+
+    fn vocab_size(&self) -> usize {
+        self.params.vocab_size()
+    }
+
+    fn begin_state(&self, batch_size: usize) -> Array2<A> {
+        Array2::zeros((batch_size, self.params.num_hiddens()))
+    }
+
+    fn forward(
+        &mut self,
+        inputs: ArrayView2<'_, usize>,
+        state: &mut Array2<A>,
+    ) -> ArrayView2<'_, A> {
+        let (n, steps) = inputs.dim();
+        self.ensure_buffers(n, steps);
+        self.inputs.assign(&inputs.t());
+        let p = &self.params;
+        self.hiddens.slice_mut(s![..n, ..]).assign(state);
+        for t in 0..steps {
+            let (done, mut rest) = self.hiddens.view_mut().split_at(Axis(0), (t + 1) * n);
+            let h_prev = done.slice(s![t * n.., ..]); // [n, h]
+            let mut a = rest.slice_mut(s![..n, ..]); // [n, h], becomes H_t
+            for (mut row, &c) in a.outer_iter_mut().zip(self.inputs.row(t)) {
+                Zip::from(&mut row)
+                    .and(&p.w_xh.row(c))
+                    .and(&p.b_h)
+                    .for_each(|a, &w, &b| *a = w + b);
+            }
+            general_mat_mul(A::one(), &h_prev, &p.w_hh, A::one(), &mut a);
+            a.mapv_inplace(A::tanh);
+        }
+        state.assign(&self.hiddens.slice(s![steps * n.., ..]));
+        let h_all = self.hiddens.slice(s![n.., ..]); // [T n, h]
+        general_mat_mul(A::one(), &h_all, &p.w_hq, A::zero(), &mut self.logits);
+        self.logits += &p.b_q;
+        self.logits.view()
+    }
+
+    fn backward(&mut self, d_logits: ArrayView2<'_, A>) {
+        let (steps, n) = self.inputs.dim();
+        let (p, g) = (&self.params, &mut self.grads);
+        let h_all = self.hiddens.slice(s![n.., ..]); // [T n, h]
+        let h_prev_all = self.hiddens.slice(s![..steps * n, ..]); // [T n, h]
+
+        // Output layer, all time steps at once.
+        general_mat_mul(A::one(), &h_all.t(), &d_logits, A::zero(), &mut g.w_hq);
+        g.b_q.fill(A::zero());
+        for row in d_logits.outer_iter() {
+            g.b_q += &row;
+        }
+        general_mat_mul(
+            A::one(),
+            &d_logits,
+            &p.w_hq.t(),
+            A::zero(),
+            &mut self.d_hiddens,
+        );
+
+        // Through time, last step first: d_hiddens rows become dA_t.
+        self.carry.fill(A::zero());
+        for t in (0..steps).rev() {
+            let mut d_a = self.d_hiddens.slice_mut(s![t * n..(t + 1) * n, ..]); // [n, h]
+            let h_t = h_all.slice(s![t * n..(t + 1) * n, ..]);
+            Zip::from(&mut d_a)
+                .and(&self.carry)
+                .and(&h_t)
+                .for_each(|d, &c, &h| *d = (*d + c) * (A::one() - h * h));
+            general_mat_mul(A::one(), &d_a, &p.w_hh.t(), A::zero(), &mut self.carry);
+        }
+
+        // Hidden layer weights, all time steps at once.
+        let d_a = &self.d_hiddens;
+        general_mat_mul(A::one(), &h_prev_all.t(), d_a, A::zero(), &mut g.w_hh);
+        g.b_h.fill(A::zero());
+        g.w_xh.fill(A::zero());
+        for (row, &c) in d_a.outer_iter().zip(self.inputs.iter()) {
+            g.b_h += &row;
+            let mut w = g.w_xh.row_mut(c);
+            w += &row;
+        }
+    }
+
+    fn params(&self) -> &RnnParams<A> {
+        &self.params
+    }
+
+    fn params_and_grads(&mut self) -> (&mut RnnParams<A>, &mut RnnParams<A>) {
+        (&mut self.params, &mut self.grads)
+    }
+}
