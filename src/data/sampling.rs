@@ -68,6 +68,14 @@ impl fmt::Display for Sampling {
 
 /// One mini-batch `(X, Y)`, each of shape `(batch_size, num_steps)`:
 /// `X[[r, t]]` is a corpus index and `Y[[r, t]]` is the index that follows it.
+///
+/// ```
+/// let (x, y): d2l_rnn::data::Batch = d2l_rnn::data::data_iter_consecutive(&[5, 6, 7, 8], 2, 1)?
+///     .next()
+///     .unwrap();
+/// assert_eq!((x, y), (ndarray::array![[5], [7]], ndarray::array![[6], [8]]));
+/// # Ok::<(), d2l_rnn::Error>(())
+/// ```
 pub type Batch = (Array2<usize>, Array2<usize>);
 
 /// Number of batches one epoch yields for a corpus of `corpus_len` indices

@@ -3,8 +3,8 @@
 //! written by hand.
 
 use super::params::RnnParams;
+use crate::linalg::matmul;
 use crate::model::{Real, RecurrentModel};
-use ndarray::linalg::general_mat_mul;
 use ndarray::{s, Array2, ArrayView2, Axis, Zip};
 
 /// The section's `init_rnn_state`: a zero hidden state `(batch_size, num_hiddens)`.
@@ -53,16 +53,16 @@ pub fn rnn<A: Real>(
 /// time written out.
 ///
 /// **Forward**, for inputs \\(x\\) `(batch_size n, num_steps T)` of indices:
-/// \\(A_t = W_{xh}[x_{:,t}] + H_{t-1} W_{hh} + b_h\\) (the one-hot product is a
+/// \\(A_t = W_{xh}\[x_{:,t}\] + H_{t-1} W_{hh} + b_h\\) (the one-hot product is a
 /// row gather), \\(H_t = \tanh A_t\\), and one product for all steps at once,
-/// \\(O = [H_1; \dots; H_T] W_{hq} + b_q\\) `(T n, q)`.
+/// \\(O = \[H_1; \dots; H_T\] W_{hq} + b_q\\) `(T n, q)`.
 ///
 /// **Backward**, given \\(\partial L / \partial O\\):
 /// - \\(\partial W_{hq} = H^\top \partial O\\), \\(\partial b_q = \sum_{rows} \partial O\\),
 ///   \\(\partial H = \partial O\, W_{hq}^\top\\) (all steps in one product);
 /// - for \\(t = T, \dots, 1\\): \\(\partial A_t = (\partial H_t + \partial A_{t+1} W_{hh}^\top) \odot (1 - H_t^2)\\);
-/// - \\(\partial W_{hh} = [H_0; \dots; H_{T-1}]^\top [\partial A_1; \dots; \partial A_T]\\),
-///   \\(\partial b_h = \sum \partial A_t\\), \\(\partial W_{xh}[x_{i,t}] \mathrel{+}= \partial A_t[i]\\);
+/// - \\(\partial W_{hh} = \[H_0; \dots; H_{T-1}\]^\top \[\partial A_1; \dots; \partial A_T\]\\),
+///   \\(\partial b_h = \sum \partial A_t\\), \\(\partial W_{xh}\[x_{i,t}\] \mathrel{+}= \partial A_t\[i\]\\);
 /// - \\(\partial H_0 = \partial A_1 W_{hh}^\top\\) ([`RnnScratch::state_grad`]); training
 ///   drops it (the state is detached).
 ///
@@ -166,12 +166,12 @@ impl<A: Real> RecurrentModel for RnnScratch<A> {
                     .and(&p.b_h)
                     .for_each(|a, &w, &b| *a = w + b);
             }
-            general_mat_mul(A::one(), &h_prev, &p.w_hh, A::one(), &mut a);
+            matmul(A::one(), &h_prev, &p.w_hh, A::one(), &mut a);
             a.mapv_inplace(A::tanh);
         }
         state.assign(&self.hiddens.slice(s![steps * n.., ..]));
         let h_all = self.hiddens.slice(s![n.., ..]); // [T n, h]
-        general_mat_mul(A::one(), &h_all, &p.w_hq, A::zero(), &mut self.logits);
+        matmul(A::one(), &h_all, &p.w_hq, A::zero(), &mut self.logits);
         self.logits += &p.b_q;
         self.logits.view()
     }
@@ -183,12 +183,12 @@ impl<A: Real> RecurrentModel for RnnScratch<A> {
         let h_prev_all = self.hiddens.slice(s![..steps * n, ..]); // [T n, h]
 
         // Output layer, all time steps at once.
-        general_mat_mul(A::one(), &h_all.t(), &d_logits, A::zero(), &mut g.w_hq);
+        matmul(A::one(), &h_all.t(), &d_logits, A::zero(), &mut g.w_hq);
         g.b_q.fill(A::zero());
         for row in d_logits.outer_iter() {
             g.b_q += &row;
         }
-        general_mat_mul(
+        matmul(
             A::one(),
             &d_logits,
             &p.w_hq.t(),
@@ -205,12 +205,12 @@ impl<A: Real> RecurrentModel for RnnScratch<A> {
                 .and(&self.carry)
                 .and(&h_t)
                 .for_each(|d, &c, &h| *d = (*d + c) * (A::one() - h * h));
-            general_mat_mul(A::one(), &d_a, &p.w_hh.t(), A::zero(), &mut self.carry);
+            matmul(A::one(), &d_a, &p.w_hh.t(), A::zero(), &mut self.carry);
         }
 
         // Hidden layer weights, all time steps at once.
         let d_a = &self.d_hiddens;
-        general_mat_mul(A::one(), &h_prev_all.t(), d_a, A::zero(), &mut g.w_hh);
+        matmul(A::one(), &h_prev_all.t(), d_a, A::zero(), &mut g.w_hh);
         g.b_h.fill(A::zero());
         g.w_xh.fill(A::zero());
         for (row, &c) in d_a.outer_iter().zip(self.inputs.iter()) {

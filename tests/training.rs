@@ -1,0 +1,273 @@
+//! The loop, prediction and checkpoints: determinism and bad input.
+
+use d2l_rnn::checkpoint::{load_rnn_scratch, save_checkpoint};
+use d2l_rnn::data::{Corpus, Sampling, Vocab};
+use d2l_rnn::optim::Sgd;
+use d2l_rnn::predict::predict_rnn;
+use d2l_rnn::scratch::{get_params, RnnScratch};
+use d2l_rnn::train::{train, TrainConfig};
+use d2l_rnn::Error;
+use std::path::PathBuf;
+
+fn small_corpus() -> Corpus {
+    Corpus::from_text(&"我想要的爱写在西元前 深埋在美索不达米亚平原 ".repeat(30))
+}
+
+fn small_config(sampling: Sampling) -> TrainConfig {
+    TrainConfig {
+        num_epochs: 6,
+        num_steps: 7,
+        batch_size: 4,
+        num_hiddens: 16,
+        lr: 1.0,
+        clipping_theta: 1.0,
+        pred_period: 3,
+        pred_len: 5,
+        prefixes: vec!["我想".into()],
+        sampling,
+        seed: 11,
+    }
+}
+
+fn run(cfg: &TrainConfig) -> d2l_rnn::Result<(RnnScratch, d2l_rnn::train::History)> {
+    let corpus = small_corpus();
+    let mut model = RnnScratch::new(get_params(corpus.vocab_size(), cfg.num_hiddens, cfg.seed));
+    let history = train(
+        &mut model,
+        &mut Sgd { lr: cfg.lr },
+        &corpus,
+        cfg,
+        &mut |_| {},
+    )?;
+    Ok((model, history))
+}
+
+fn temp_path(name: &str) -> PathBuf {
+    std::env::temp_dir().join(format!("d2l-rnn-test-{}-{name}", std::process::id()))
+}
+
+#[test]
+fn same_seed_gives_the_same_history_bit_for_bit() {
+    for sampling in [Sampling::Random, Sampling::Consecutive] {
+        let cfg = small_config(sampling);
+        let (model_a, a) = run(&cfg).unwrap();
+        let (model_b, b) = run(&cfg).unwrap();
+        let bits = |h: &d2l_rnn::train::History| {
+            h.epochs
+                .iter()
+                .map(|r| r.perplexity.to_bits())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(bits(&a), bits(&b), "{sampling}");
+        assert_eq!(a.samples, b.samples);
+        assert_eq!(model_a.params, model_b.params);
+        let (_, c) = run(&TrainConfig { seed: 12, ..cfg }).unwrap();
+        assert_ne!(bits(&a), bits(&c), "another seed should give other numbers");
+    }
+}
+
+#[test]
+fn training_lowers_perplexity_and_records_every_epoch() {
+    let (_, h) = run(&TrainConfig {
+        num_epochs: 40,
+        ..small_config(Sampling::Consecutive)
+    })
+    .unwrap();
+    assert_eq!(h.epochs.len(), 40);
+    assert_eq!(
+        h.epochs.iter().map(|r| r.epoch).collect::<Vec<_>>(),
+        (1..=40).collect::<Vec<_>>()
+    );
+    assert!(
+        h.epochs[39].perplexity < h.epochs[0].perplexity / 2.0,
+        "{:?}",
+        h.epochs[39]
+    );
+    assert_eq!(h.samples.len(), 13); // epochs 3, 6, ..., 39, one prefix
+    let json: serde_json::Value = serde_json::from_str(&h.to_json()).unwrap();
+    assert_eq!(json["epochs"][0]["epoch"], 1);
+    assert!(json["epochs"][39]["perplexity"].as_f64().is_some());
+    assert!(json["epochs"][39]["seconds"].as_f64().is_some());
+}
+
+#[test]
+fn a_loss_that_blows_up_stops_with_the_epoch_and_advice() {
+    let cfg = TrainConfig {
+        lr: 1e38,
+        clipping_theta: 1e38,
+        ..small_config(Sampling::Random)
+    };
+    match run(&cfg) {
+        Err(Error::Diverged { epoch, .. }) => {
+            let msg = run(&cfg).unwrap_err().to_string();
+            assert!(
+                epoch >= 1 && msg.contains(&format!("epoch {epoch}")) && msg.contains("--lr"),
+                "{msg}"
+            );
+        }
+        other => panic!(
+            "expected Diverged, got {:?}",
+            other.map(|(_, h)| h.final_perplexity())
+        ),
+    }
+}
+
+#[test]
+fn bad_settings_are_named() {
+    for (cfg, name) in [
+        (
+            TrainConfig {
+                batch_size: 0,
+                ..small_config(Sampling::Random)
+            },
+            "batch_size",
+        ),
+        (
+            TrainConfig {
+                num_steps: 0,
+                ..small_config(Sampling::Random)
+            },
+            "num_steps",
+        ),
+        (
+            TrainConfig {
+                lr: f64::NAN,
+                ..small_config(Sampling::Random)
+            },
+            "lr",
+        ),
+    ] {
+        let err = run(&cfg).unwrap_err().to_string();
+        assert!(err.contains(name), "{err}");
+    }
+    let corpus = small_corpus();
+    let err = d2l_rnn::train::train_and_predict_rnn(
+        &corpus,
+        &TrainConfig {
+            num_hiddens: 0,
+            ..small_config(Sampling::Random)
+        },
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("num_hiddens"), "{err}");
+}
+
+#[test]
+fn a_corpus_too_short_for_one_batch_is_an_error_not_a_panic() {
+    let corpus = Corpus::from_text("短短的");
+    let cfg = small_config(Sampling::Consecutive);
+    let mut model = RnnScratch::new(get_params(corpus.vocab_size(), 4, 0));
+    let err = train(&mut model, &mut Sgd { lr: 1.0 }, &corpus, &cfg, &mut |_| {}).unwrap_err();
+    assert!(matches!(err, Error::CorpusTooShort { len: 3, .. }), "{err}");
+}
+
+#[test]
+fn prefixes_are_checked_before_training() {
+    let cfg = TrainConfig {
+        prefixes: vec!["我想Z".into()],
+        ..small_config(Sampling::Random)
+    };
+    let err = run(&cfg).unwrap_err();
+    assert!(matches!(err, Error::UnknownChar { ch: 'Z', .. }), "{err}");
+    assert!(err.to_string().contains("'Z'"));
+    let cfg = TrainConfig {
+        prefixes: vec![String::new()],
+        ..small_config(Sampling::Random)
+    };
+    assert!(matches!(run(&cfg).unwrap_err(), Error::EmptyPrefix));
+}
+
+#[test]
+fn predict_rejects_unknown_and_empty_prefixes() {
+    let vocab = Vocab::from_text("分开");
+    let mut model = RnnScratch::new(get_params(vocab.len(), 4, 0));
+    let err = predict_rnn("分手", 5, &mut model, &vocab).unwrap_err();
+    assert!(err.to_string().contains("'手'"), "{err}");
+    assert!(matches!(
+        predict_rnn("", 5, &mut model, &vocab),
+        Err(Error::EmptyPrefix)
+    ));
+    assert_eq!(predict_rnn("分", 0, &mut model, &vocab).unwrap(), "分");
+}
+
+#[test]
+fn checkpoints_round_trip_and_generate_the_same_text() {
+    let (mut model, _) = run(&small_config(Sampling::Random)).unwrap();
+    let vocab = small_corpus().vocab;
+    let path = temp_path("roundtrip.safetensors");
+    save_checkpoint(&path, &model.params, &vocab, "rnn", "scratch", 16).unwrap();
+    let (mut loaded, loaded_vocab) = load_rnn_scratch(&path).unwrap();
+    assert_eq!(loaded.params, model.params);
+    assert_eq!(loaded_vocab, vocab);
+    assert_eq!(
+        predict_rnn("我想", 20, &mut loaded, &vocab).unwrap(),
+        predict_rnn("我想", 20, &mut model, &vocab).unwrap()
+    );
+    std::fs::remove_file(&path).ok();
+}
+
+#[test]
+fn checkpoint_of_the_wrong_shape_is_reported_by_tensor_name() {
+    let vocab = small_corpus().vocab;
+    let path = temp_path("wrongshape.safetensors");
+    // Parameters with 8 hidden units, metadata claiming 16.
+    save_checkpoint(
+        &path,
+        &get_params(vocab.len(), 8, 0),
+        &vocab,
+        "rnn",
+        "scratch",
+        16,
+    )
+    .unwrap();
+    let err = load_rnn_scratch(&path).unwrap_err().to_string();
+    assert!(
+        err.contains("W_hh has shape [8, 8], expected [16, 16]"),
+        "{err}"
+    );
+    assert!(err.contains("W_xh") && err.contains("b_h"), "{err}");
+    std::fs::remove_file(&path).ok();
+}
+
+#[test]
+fn truncated_or_foreign_checkpoints_are_errors() {
+    let vocab = small_corpus().vocab;
+    let path = temp_path("truncated.safetensors");
+    save_checkpoint(
+        &path,
+        &get_params(vocab.len(), 8, 0),
+        &vocab,
+        "rnn",
+        "scratch",
+        8,
+    )
+    .unwrap();
+    let bytes = std::fs::read(&path).unwrap();
+    std::fs::write(&path, &bytes[..bytes.len() / 2]).unwrap();
+    let err = load_rnn_scratch(&path).unwrap_err();
+    assert!(matches!(err, Error::Checkpoint { .. }), "{err}");
+    assert!(err.to_string().contains("truncated"), "{err}");
+
+    std::fs::write(&path, b"not a checkpoint").unwrap();
+    assert!(matches!(
+        load_rnn_scratch(&path),
+        Err(Error::Checkpoint { .. })
+    ));
+
+    save_checkpoint(
+        &path,
+        &get_params(vocab.len(), 8, 0),
+        &vocab,
+        "gru",
+        "concise",
+        8,
+    )
+    .unwrap();
+    let err = load_rnn_scratch(&path).unwrap_err().to_string();
+    assert!(err.contains("gru concise"), "{err}");
+    std::fs::remove_file(&path).ok();
+
+    let missing = temp_path("missing.safetensors");
+    let err = load_rnn_scratch(&missing).unwrap_err().to_string();
+    assert!(err.contains("missing.safetensors"), "{err}");
+}
