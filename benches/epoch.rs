@@ -1,1 +1,114 @@
-fn main() {}
+//! `cargo bench --bench epoch`: seconds per epoch of the from-scratch RNN at
+//! the section's settings, its achieved GFLOP/s, the GFLOP/s of large matrix
+//! products on the same machine, and the time to write 50 characters.
+//!
+//! A plain `main` (no harness): each figure is the median of several runs.
+
+use d2l_rnn::data::{load_data_jay_lyrics, Corpus, Sampling};
+use d2l_rnn::linalg::matmul;
+use d2l_rnn::optim::Sgd;
+use d2l_rnn::predict::predict_rnn;
+use d2l_rnn::scratch::{get_params, RnnScratch};
+use d2l_rnn::train::{train, TrainConfig};
+use ndarray::Array2;
+use std::time::Instant;
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(|a, b| a.total_cmp(b));
+    v[v.len() / 2]
+}
+
+/// Floating point operations of one from-scratch epoch: per mini-batch, three
+/// products with `W_hh` (forward, the carried gradient, its weight gradient)
+/// and three with `W_hq` (forward, its weight gradient, the hidden gradient),
+/// each `2 * rows * k * n`; the gathered input adds `rows * h`.
+fn epoch_flops(corpus: &Corpus, cfg: &TrainConfig) -> f64 {
+    let batches = d2l_rnn::data::epoch_size(
+        cfg.sampling,
+        corpus.corpus_indices.len(),
+        cfg.batch_size,
+        cfg.num_steps,
+    );
+    let rows = (cfg.batch_size * cfg.num_steps) as f64;
+    let (h, q) = (cfg.num_hiddens as f64, corpus.vocab_size() as f64);
+    let per_batch = 3.0 * 2.0 * rows * h * h + 3.0 * 2.0 * rows * h * q + 2.0 * rows * h;
+    per_batch * batches as f64
+}
+
+fn matmul_gflops(m: usize, k: usize, n: usize) -> f64 {
+    let a = Array2::<f32>::from_shape_fn((m, k), |(i, j)| ((i * 7 + j * 3) % 11) as f32 * 0.01);
+    let b = Array2::<f32>::from_shape_fn((k, n), |(i, j)| ((i * 5 + j) % 13) as f32 * 0.01);
+    let mut c = Array2::<f32>::zeros((m, n));
+    matmul(1.0, &a, &b, 0.0, &mut c);
+    let reps = ((2e10 / (2.0 * (m * k * n) as f64)) as usize).clamp(3, 200);
+    let times = (0..5)
+        .map(|_| {
+            let start = Instant::now();
+            for _ in 0..reps {
+                matmul(1.0, &a, &b, 0.0, &mut c);
+            }
+            start.elapsed().as_secs_f64() / reps as f64
+        })
+        .collect();
+    2.0 * (m * k * n) as f64 / median(times) / 1e9
+}
+
+fn main() {
+    let corpus = match load_data_jay_lyrics() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::exit(1);
+        }
+    };
+    let square = matmul_gflops(2048, 2048, 2048);
+    let output_shape = matmul_gflops(1120, 256, 1027);
+    println!("matrix product 2048x2048x2048:   {square:7.1} GFLOP/s");
+    println!("matrix product 1120x256 . 256x1027: {output_shape:7.1} GFLOP/s");
+    let best = square.max(output_shape);
+
+    for sampling in [Sampling::Random, Sampling::Consecutive] {
+        let cfg = TrainConfig {
+            num_epochs: 7,
+            sampling,
+            pred_period: 1000,
+            ..TrainConfig::default()
+        };
+        let mut model = RnnScratch::new(get_params(corpus.vocab_size(), cfg.num_hiddens, 0));
+        let history = match train(
+            &mut model,
+            &mut Sgd { lr: cfg.lr },
+            &corpus,
+            &cfg,
+            &mut |_| {},
+        ) {
+            Ok(h) => h,
+            Err(e) => {
+                eprintln!("error: {e}");
+                std::process::exit(1);
+            }
+        };
+        // The first epoch warms caches and allocates buffers.
+        let seconds = median(history.epochs[1..].iter().map(|r| r.seconds).collect());
+        let gflops = epoch_flops(&corpus, &cfg) / seconds / 1e9;
+        println!(
+            "from-scratch epoch ({sampling}): {seconds:.4} s, {:.2} GFLOP, {gflops:.1} GFLOP/s = {:.0}% of the best product",
+            epoch_flops(&corpus, &cfg) / 1e9,
+            100.0 * gflops / best
+        );
+    }
+
+    let mut model = RnnScratch::new(get_params(corpus.vocab_size(), 256, 0));
+    let times = (0..21)
+        .map(|_| {
+            let start = Instant::now();
+            let text = predict_rnn("分开", 50, &mut model, &corpus.vocab);
+            assert!(text.is_ok());
+            start.elapsed().as_secs_f64()
+        })
+        .collect();
+    println!(
+        "generate 50 characters after 分开: {:.3} ms",
+        1e3 * median(times)
+    );
+}

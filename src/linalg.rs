@@ -1,14 +1,165 @@
 //! The matrix products every model uses, in one place, so the backend can
 //! change without touching the models.
+//!
+//! `f32` and `f64` products go to the [`gemm`](https://docs.rs/gemm) crate:
+//! pure Rust, AVX-512 kernels where the processor has them, and large
+//! products split across threads (each output element is still summed by
+//! one thread in a fixed order, so results do not depend on timing).
 
 use crate::model::Real;
-use ndarray::linalg::general_mat_mul;
 use ndarray::{ArrayBase, Data, DataMut, Ix2};
+
+/// How a scalar type multiplies matrices: raw `gemm` calls for `f32`/`f64`.
+pub trait Gemm: Sized {
+    /// `c = alpha * a b + beta * c` over raw parts; see [`matmul`].
+    ///
+    /// # Safety
+    /// Pointers and strides must describe valid, non-overlapping `(m, k)`,
+    /// `(k, n)` and `(m, n)` matrices, `c` writable.
+    #[allow(clippy::too_many_arguments)]
+    unsafe fn gemm_raw(
+        m: usize,
+        n: usize,
+        k: usize,
+        alpha: Self,
+        a: (*const Self, isize, isize),
+        b: (*const Self, isize, isize),
+        beta: Self,
+        c: (*mut Self, isize, isize),
+        threads: Threads,
+    );
+}
+
+/// Whether a product may use several threads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Threads {
+    /// Split large products across the thread pool (gemm decides by size).
+    Pool,
+    /// Stay on the calling thread: for small products, or when the caller
+    /// already runs other work in parallel.
+    One,
+}
+
+macro_rules! impl_gemm {
+    ($t:ty) => {
+        impl Gemm for $t {
+            unsafe fn gemm_raw(
+                m: usize,
+                n: usize,
+                k: usize,
+                alpha: $t,
+                a: (*const $t, isize, isize),
+                b: (*const $t, isize, isize),
+                beta: $t,
+                c: (*mut $t, isize, isize),
+                threads: Threads,
+            ) {
+                // gemm's convention: dst = dst_scale * dst + product_scale * lhs rhs,
+                // with column stride first.
+                gemm::gemm(
+                    m,
+                    n,
+                    k,
+                    c.0,
+                    c.2,
+                    c.1,
+                    beta != 0.0,
+                    a.0,
+                    a.2,
+                    a.1,
+                    b.0,
+                    b.2,
+                    b.1,
+                    beta,
+                    alpha,
+                    false,
+                    false,
+                    false,
+                    match threads {
+                        Threads::Pool => gemm::Parallelism::Rayon(0),
+                        Threads::One => gemm::Parallelism::None,
+                    },
+                );
+            }
+        }
+    };
+}
+
+impl_gemm!(f32);
+impl_gemm!(f64);
+
+/// [`matmul`] on the calling thread only.
+///
+/// ```
+/// use ndarray::array;
+/// let a = array![[1.0f64, 2.0]];
+/// let mut c = array![[0.0f64]];
+/// d2l_rnn::linalg::matmul_serial(2.0, &a, &a.t(), 0.0, &mut c);
+/// assert_eq!(c[[0, 0]], 10.0);
+/// ```
+pub fn matmul_serial<A, S1, S2, S3>(
+    alpha: A,
+    a: &ArrayBase<S1, Ix2>,
+    b: &ArrayBase<S2, Ix2>,
+    beta: A,
+    c: &mut ArrayBase<S3, Ix2>,
+) where
+    A: Real,
+    S1: Data<Elem = A>,
+    S2: Data<Elem = A>,
+    S3: DataMut<Elem = A>,
+{
+    matmul_with(Threads::One, alpha, a, b, beta, c);
+}
+
+/// [`matmul`] with an explicit thread policy.
+pub fn matmul_with<A, S1, S2, S3>(
+    threads: Threads,
+    alpha: A,
+    a: &ArrayBase<S1, Ix2>,
+    b: &ArrayBase<S2, Ix2>,
+    beta: A,
+    c: &mut ArrayBase<S3, Ix2>,
+) where
+    A: Real,
+    S1: Data<Elem = A>,
+    S2: Data<Elem = A>,
+    S3: DataMut<Elem = A>,
+{
+    let ((m, k), (k2, n)) = (a.dim(), b.dim());
+    assert!(
+        k == k2 && c.dim() == (m, n),
+        "matmul: ({m}, {k}) x ({k2}, {n}) into {:?}",
+        c.dim()
+    );
+    if m == 0 || n == 0 {
+        return;
+    }
+    if k == 0 {
+        c.mapv_inplace(|v| {
+            if beta == A::zero() {
+                A::zero()
+            } else {
+                v * beta
+            }
+        });
+        return;
+    }
+    let (sa, sb) = (a.strides(), b.strides());
+    let (sc0, sc1) = (c.strides()[0], c.strides()[1]);
+    let pa = (a.as_ptr(), sa[0], sa[1]);
+    let pb = (b.as_ptr(), sb[0], sb[1]);
+    let pc = (c.as_mut_ptr(), sc0, sc1);
+    // SAFETY: the shapes were checked above and the pointers and strides come
+    // from live ndarray views; `c` is borrowed mutably, so it aliases neither input.
+    unsafe { A::gemm_raw(m, n, k, alpha, pa, pb, beta, pc, threads) }
+}
 
 /// \\(C \leftarrow \alpha A B + \beta C\\) for `A (m, k)`, `B (k, n)`, `C (m, n)`;
 /// any of them may be a transposed or sliced view.
 ///
 /// With \\(\beta = 0\\) the old contents of `C` are ignored (NaN included).
+/// Mismatched shapes are a bug in the caller and panic with the shapes.
 ///
 /// ```
 /// use ndarray::array;
@@ -29,5 +180,5 @@ pub fn matmul<A, S1, S2, S3>(
     S2: Data<Elem = A>,
     S3: DataMut<Elem = A>,
 {
-    general_mat_mul(alpha, a, b, beta, c);
+    matmul_with(Threads::Pool, alpha, a, b, beta, c);
 }

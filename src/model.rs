@@ -25,6 +25,8 @@ pub trait Real:
     + std::ops::SubAssign
     + std::ops::MulAssign
     + std::iter::Sum
+    + crate::linalg::Gemm
+    + crate::loss::Exp
     + Debug
     + Default
     + Send

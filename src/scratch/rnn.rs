@@ -3,7 +3,7 @@
 //! written by hand.
 
 use super::params::RnnParams;
-use crate::linalg::matmul;
+use crate::linalg::{matmul, matmul_serial};
 use crate::model::{Real, RecurrentModel};
 use ndarray::{s, Array2, ArrayView2, Axis, Zip};
 
@@ -166,7 +166,7 @@ impl<A: Real> RecurrentModel for RnnScratch<A> {
                     .and(&p.b_h)
                     .for_each(|a, &w, &b| *a = w + b);
             }
-            matmul(A::one(), &h_prev, &p.w_hh, A::one(), &mut a);
+            matmul_serial(A::one(), &h_prev, &p.w_hh, A::one(), &mut a);
             a.mapv_inplace(A::tanh);
         }
         state.assign(&self.hiddens.slice(s![steps * n.., ..]));
@@ -178,42 +178,53 @@ impl<A: Real> RecurrentModel for RnnScratch<A> {
 
     fn backward(&mut self, d_logits: ArrayView2<'_, A>) {
         let (steps, n) = self.inputs.dim();
-        let (p, g) = (&self.params, &mut self.grads);
-        let h_all = self.hiddens.slice(s![n.., ..]); // [T n, h]
-        let h_prev_all = self.hiddens.slice(s![..steps * n, ..]); // [T n, h]
+        let RnnScratch {
+            params: p,
+            grads: g,
+            inputs,
+            hiddens,
+            d_hiddens,
+            carry,
+            ..
+        } = self;
+        let h_all = hiddens.slice(s![n.., ..]); // [T n, h]
+        let h_prev_all = hiddens.slice(s![..steps * n, ..]); // [T n, h]
 
-        // Output layer, all time steps at once.
-        matmul(A::one(), &h_all.t(), &d_logits, A::zero(), &mut g.w_hq);
-        g.b_q.fill(A::zero());
-        for row in d_logits.outer_iter() {
-            g.b_q += &row;
-        }
-        matmul(
-            A::one(),
-            &d_logits,
-            &p.w_hq.t(),
-            A::zero(),
-            &mut self.d_hiddens,
+        // dH for all time steps in one product.
+        matmul(A::one(), &d_logits, &p.w_hq.t(), A::zero(), d_hiddens);
+
+        // Two independent jobs, one per core: the sequential pass back
+        // through time, and the output layer's weight gradient.
+        let (w_hq, b_q) = (&mut g.w_hq, &mut g.b_q);
+        rayon::join(
+            || {
+                // Last step first: rows of d_hiddens become dA_t.
+                carry.fill(A::zero());
+                for t in (0..steps).rev() {
+                    let mut d_a = d_hiddens.slice_mut(s![t * n..(t + 1) * n, ..]); // [n, h]
+                    let h_t = h_all.slice(s![t * n..(t + 1) * n, ..]);
+                    Zip::from(&mut d_a)
+                        .and(&*carry)
+                        .and(&h_t)
+                        .for_each(|d, &c, &h| *d = (*d + c) * (A::one() - h * h));
+                    matmul_serial(A::one(), &d_a, &p.w_hh.t(), A::zero(), carry);
+                }
+            },
+            || {
+                matmul_serial(A::one(), &h_all.t(), &d_logits, A::zero(), w_hq);
+                b_q.fill(A::zero());
+                for row in d_logits.outer_iter() {
+                    *b_q += &row;
+                }
+            },
         );
 
-        // Through time, last step first: d_hiddens rows become dA_t.
-        self.carry.fill(A::zero());
-        for t in (0..steps).rev() {
-            let mut d_a = self.d_hiddens.slice_mut(s![t * n..(t + 1) * n, ..]); // [n, h]
-            let h_t = h_all.slice(s![t * n..(t + 1) * n, ..]);
-            Zip::from(&mut d_a)
-                .and(&self.carry)
-                .and(&h_t)
-                .for_each(|d, &c, &h| *d = (*d + c) * (A::one() - h * h));
-            matmul(A::one(), &d_a, &p.w_hh.t(), A::zero(), &mut self.carry);
-        }
-
         // Hidden layer weights, all time steps at once.
-        let d_a = &self.d_hiddens;
+        let d_a = &*d_hiddens;
         matmul(A::one(), &h_prev_all.t(), d_a, A::zero(), &mut g.w_hh);
         g.b_h.fill(A::zero());
         g.w_xh.fill(A::zero());
-        for (row, &c) in d_a.outer_iter().zip(self.inputs.iter()) {
+        for (row, &c) in d_a.outer_iter().zip(inputs.iter()) {
             g.b_h += &row;
             let mut w = g.w_xh.row_mut(c);
             w += &row;

@@ -1,0 +1,74 @@
+//! `cargo bench --bench parts`: where one mini-batch of the from-scratch RNN
+//! spends its time at the section's settings (median of 40 batches each).
+
+use d2l_rnn::data::{data_iter_consecutive, load_data_jay_lyrics};
+use d2l_rnn::loss::softmax_cross_entropy;
+use d2l_rnn::model::RecurrentModel;
+use d2l_rnn::optim::{grad_clipping, sgd};
+use d2l_rnn::scratch::{get_params, RnnScratch};
+use ndarray::Array2;
+use std::time::Instant;
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(|a, b| a.total_cmp(b));
+    v[v.len() / 2]
+}
+
+fn main() {
+    let corpus = match load_data_jay_lyrics() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::exit(1);
+        }
+    };
+    let batches: Vec<_> = match data_iter_consecutive(&corpus.corpus_indices, 32, 35) {
+        Ok(it) => it.collect(),
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::exit(1);
+        }
+    };
+    let mut model = RnnScratch::new(get_params(corpus.vocab_size(), 256, 0));
+    let mut d_logits = Array2::<f32>::zeros((32 * 35, corpus.vocab_size()));
+    let mut times = [vec![], vec![], vec![], vec![]];
+    for i in 0..41 {
+        let (x, y) = &batches[i % batches.len()];
+        let mut state = model.begin_state(32);
+        let t0 = Instant::now();
+        let logits = model.forward(x.view(), &mut state);
+        let t1 = Instant::now();
+        softmax_cross_entropy(logits, y.view(), d_logits.view_mut());
+        let t2 = Instant::now();
+        model.backward(d_logits.view());
+        let t3 = Instant::now();
+        let (params, grads) = model.params_and_grads();
+        grad_clipping(grads, 0.01);
+        sgd(params, grads, 100.0, 1);
+        let t4 = Instant::now();
+        if i > 0 {
+            for (k, (a, b)) in [(t0, t1), (t1, t2), (t2, t3), (t3, t4)]
+                .into_iter()
+                .enumerate()
+            {
+                times[k].push((b - a).as_secs_f64() * 1e3);
+            }
+        }
+    }
+    let names = [
+        "forward",
+        "softmax + cross-entropy",
+        "backward (BPTT)",
+        "clip + sgd",
+    ];
+    let mut total = 0.0;
+    for (name, t) in names.iter().zip(times) {
+        let m = median(t);
+        total += m;
+        println!("{name:<24} {m:7.3} ms");
+    }
+    println!(
+        "{:<24} {total:7.3} ms per mini-batch, x8 per epoch",
+        "total"
+    );
+}
