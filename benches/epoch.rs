@@ -3,8 +3,10 @@
 //! products on the same machine, and the time to write 50 characters.
 //!
 //! A plain `main` (no harness): each figure is the median of several runs.
+//! `cargo bench --bench epoch -- --scaling` adds a table for hidden sizes
+//! 256, 512 and 1024 and for the full corpus.
 
-use d2l_rnn::data::{load_data_jay_lyrics, Corpus, Sampling};
+use d2l_rnn::data::{find_or_fetch_lyrics, load_corpus, load_data_jay_lyrics, Corpus, Sampling};
 use d2l_rnn::linalg::matmul;
 use d2l_rnn::optim::Sgd;
 use d2l_rnn::predict::predict_rnn;
@@ -53,6 +55,61 @@ fn matmul_gflops(m: usize, k: usize, n: usize) -> f64 {
     2.0 * (m * k * n) as f64 / median(times) / 1e9
 }
 
+/// Median seconds of the epochs after the first, for `cfg`.
+fn time_epochs(corpus: &Corpus, cfg: &TrainConfig) -> f64 {
+    let mut model = RnnScratch::new(get_params(corpus.vocab_size(), cfg.num_hiddens, 0));
+    match train(
+        &mut model,
+        &mut Sgd { lr: cfg.lr },
+        corpus,
+        cfg,
+        &mut |_| {},
+    ) {
+        // The first epoch warms caches and allocates buffers.
+        Ok(history) => median(history.epochs[1..].iter().map(|r| r.seconds).collect()),
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::exit(1);
+        }
+    }
+}
+
+fn scaling_table(lyrics: &Corpus, best: f64) {
+    let full = match find_or_fetch_lyrics().and_then(|p| load_corpus(&p, None)) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::exit(1);
+        }
+    };
+    println!("\n| corpus (chars, vocab) | hidden | GFLOP / epoch | s / epoch | GFLOP/s | % of best product |");
+    println!("|---|---|---|---|---|---|");
+    for (corpus, hidden, epochs) in [
+        (lyrics, 256, 4),
+        (lyrics, 512, 4),
+        (lyrics, 1024, 3),
+        (&full, 256, 3),
+    ] {
+        let cfg = TrainConfig {
+            num_epochs: epochs,
+            num_hiddens: hidden,
+            pred_period: 1000,
+            sampling: Sampling::Consecutive,
+            ..TrainConfig::default()
+        };
+        let seconds = time_epochs(corpus, &cfg);
+        let flops = epoch_flops(corpus, &cfg);
+        println!(
+            "| {} ({}) | {hidden} | {:.1} | {seconds:.3} | {:.1} | {:.0}% |",
+            corpus.corpus_indices.len(),
+            corpus.vocab_size(),
+            flops / 1e9,
+            flops / seconds / 1e9,
+            100.0 * flops / seconds / 1e9 / best
+        );
+    }
+}
+
 fn main() {
     let corpus = match load_data_jay_lyrics() {
         Ok(c) => c,
@@ -74,22 +131,7 @@ fn main() {
             pred_period: 1000,
             ..TrainConfig::default()
         };
-        let mut model = RnnScratch::new(get_params(corpus.vocab_size(), cfg.num_hiddens, 0));
-        let history = match train(
-            &mut model,
-            &mut Sgd { lr: cfg.lr },
-            &corpus,
-            &cfg,
-            &mut |_| {},
-        ) {
-            Ok(h) => h,
-            Err(e) => {
-                eprintln!("error: {e}");
-                std::process::exit(1);
-            }
-        };
-        // The first epoch warms caches and allocates buffers.
-        let seconds = median(history.epochs[1..].iter().map(|r| r.seconds).collect());
+        let seconds = time_epochs(&corpus, &cfg);
         let gflops = epoch_flops(&corpus, &cfg) / seconds / 1e9;
         println!(
             "from-scratch epoch ({sampling}): {seconds:.4} s, {:.2} GFLOP, {gflops:.1} GFLOP/s = {:.0}% of the best product",
@@ -111,4 +153,7 @@ fn main() {
         "generate 50 characters after 分开: {:.3} ms",
         1e3 * median(times)
     );
+    if std::env::args().any(|a| a == "--scaling") {
+        scaling_table(&corpus, best);
+    }
 }
