@@ -1,21 +1,32 @@
 //! Checkpoints: a model's parameters and its vocabulary in one
 //! [safetensors](https://huggingface.co/docs/safetensors) file.
 //!
-//! Tensors are stored as little-endian `F32` under their parameter names
-//! (`W_xh`, `W_hh`, `b_h`, `W_hq`, `b_q` for the from-scratch RNN). The
-//! metadata holds `format = d2l-rnn`, the model kind (`model`, `impl`), the
-//! hidden size and the vocabulary as a JSON list of characters. Files are
-//! written atomically. Loading checks every name, shape and dtype and reports
-//! every mismatch by name.
+//! Tensors are stored as little-endian `F32` under their parameter names:
+//! `W_xh`, `W_hh`, `b_h`, `W_hq`, `b_q` for the from-scratch RNN, and for
+//! the concise models exactly the names and shapes of PyTorch's
+//! `model.state_dict()` (`rnn.weight_ih_l0`, …, `dense.weight`,
+//! `dense.bias`), so `safetensors.torch.load_file` gives a dictionary that
+//! PyTorch's `RNNModel.load_state_dict` accepts. The metadata holds
+//! `format = d2l-rnn`, the model kind (`model`, `impl`), the hidden size, the
+//! vocabulary as a JSON list of characters and, for concise models, every
+//! layer option. Files are written atomically. Loading checks the kind, every
+//! name, shape and dtype and the vocabulary, and reports every mismatch by
+//! name. [`load_any`] opens any checkpoint and returns the model it holds.
 
 use crate::data::Vocab;
 use crate::error::{Error, Result};
 use crate::model::Parameters;
+use crate::nn::{
+    Cell, GruCell, LstmCell, ModelKind, Nonlinearity, RNNModel, Recurrent, RnnCell, RnnConfig,
+};
+use crate::predict::predict_rnn;
 use crate::scratch::{RnnParams, RnnScratch};
 use safetensors::tensor::{Dtype, TensorView};
 use safetensors::SafeTensors;
 use std::collections::HashMap;
+use std::fmt;
 use std::path::{Path, PathBuf};
+use std::str::FromStr;
 
 /// Metadata key of the vocabulary (a JSON array of one-character strings).
 pub const VOCAB_KEY: &str = "vocab";
@@ -67,6 +78,26 @@ pub fn save_checkpoint<P: Parameters<f32>>(
     implementation: &str,
     num_hiddens: usize,
 ) -> Result<()> {
+    write_checkpoint(
+        path,
+        params,
+        vocab,
+        model,
+        implementation,
+        num_hiddens,
+        Vec::new(),
+    )
+}
+
+fn write_checkpoint<P: Parameters<f32>>(
+    path: &Path,
+    params: &P,
+    vocab: &Vocab,
+    model: &str,
+    implementation: &str,
+    num_hiddens: usize,
+    extra: Vec<(&str, String)>,
+) -> Result<()> {
     let vocab_json = serde_json::to_string(
         &vocab
             .idx_to_char
@@ -83,6 +114,7 @@ pub fn save_checkpoint<P: Parameters<f32>>(
         (VOCAB_KEY, vocab_json),
     ]
     .into_iter()
+    .chain(extra)
     .map(|(k, v)| (k.to_string(), v))
     .collect();
     let tensors = params.tensors();
@@ -236,4 +268,353 @@ pub fn load_rnn_scratch(path: &Path) -> Result<(RnnScratch<f32>, Vocab)> {
 /// ```
 pub fn default_path(model: &str, implementation: &str) -> PathBuf {
     PathBuf::from(format!("{model}-{implementation}.safetensors"))
+}
+
+/// How a model was written: from scratch (`W_xh`, …) or with the concise
+/// layers (`rnn.weight_ih_l0`, …). The `impl` metadata entry and the CLI's `--impl`.
+///
+/// ```
+/// use d2l_rnn::checkpoint::Implementation;
+/// assert_eq!("concise".parse::<Implementation>()?, Implementation::Concise);
+/// assert_eq!(Implementation::Scratch.to_string(), "scratch");
+/// # Ok::<(), d2l_rnn::Error>(())
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Implementation {
+    /// The from-scratch chapter (`crate::scratch`).
+    Scratch,
+    /// The concise chapter (`crate::nn`).
+    Concise,
+}
+
+impl FromStr for Implementation {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self> {
+        match s.to_ascii_lowercase().as_str() {
+            "scratch" => Ok(Implementation::Scratch),
+            "concise" => Ok(Implementation::Concise),
+            _ => Err(Error::InvalidArgument {
+                name: "impl",
+                value: s.to_string(),
+                hint: "use scratch or concise".into(),
+            }),
+        }
+    }
+}
+
+impl fmt::Display for Implementation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Implementation::Scratch => "scratch",
+            Implementation::Concise => "concise",
+        })
+    }
+}
+
+/// Writes a concise model (atomically): its tensors under PyTorch's
+/// `state_dict()` names and shapes, the vocabulary, and every layer option
+/// (`input_size`, `hidden_size`, `num_layers`, `nonlinearity`, `bias`,
+/// `batch_first`, `bidirectional`, `vocab_size`) in the metadata. A
+/// vocabulary that does not fit the model is an error.
+///
+/// ```
+/// use d2l_rnn::checkpoint::{load_concise, save_concise};
+/// use d2l_rnn::data::Vocab;
+/// use d2l_rnn::nn::{Gru, GruCell, LstmCell, RNNModel, RnnConfig};
+/// let path = std::env::temp_dir().join(format!("d2l-doc-concise-{}.safetensors", std::process::id()));
+/// let vocab = Vocab::from_text("分开不了");
+/// let model = RNNModel::new(Gru::new(RnnConfig::new(vocab.len(), 8), 0)?, vocab.len(), 0)?;
+/// save_concise(&path, &model, &vocab)?;
+/// let (loaded, loaded_vocab) = load_concise::<GruCell>(&path, Some(&vocab))?;
+/// assert_eq!((loaded.params == model.params, loaded_vocab), (true, vocab));
+/// let err = load_concise::<LstmCell>(&path, None).unwrap_err().to_string();
+/// assert!(err.contains("holds a gru concise model, expected lstm concise"), "{err}");
+/// # std::fs::remove_file(&path).ok();
+/// # Ok::<(), d2l_rnn::Error>(())
+/// ```
+pub fn save_concise<C: Cell<f32>>(path: &Path, model: &RNNModel<C>, vocab: &Vocab) -> Result<()> {
+    use crate::model::RecurrentModel;
+    if vocab.len() != model.vocab_size() {
+        return Err(checkpoint_error(
+            path,
+            format!(
+                "the vocabulary has {} characters but the model's vocab_size is {}",
+                vocab.len(),
+                model.vocab_size()
+            ),
+        ));
+    }
+    let cfg = model.config();
+    let extra = vec![
+        ("input_size", cfg.input_size.to_string()),
+        ("hidden_size", cfg.hidden_size.to_string()),
+        ("num_layers", cfg.num_layers.to_string()),
+        ("nonlinearity", cfg.nonlinearity.to_string()),
+        ("bias", cfg.bias.to_string()),
+        ("batch_first", cfg.batch_first.to_string()),
+        ("bidirectional", cfg.bidirectional.to_string()),
+        ("vocab_size", vocab.len().to_string()),
+    ];
+    write_checkpoint(
+        path,
+        &model.params,
+        vocab,
+        &C::KIND.to_string(),
+        &Implementation::Concise.to_string(),
+        cfg.hidden_size,
+        extra,
+    )
+}
+
+/// The layer options stored by [`save_concise`].
+fn concise_layer_config(path: &Path, info: &CheckpointInfo) -> Result<RnnConfig> {
+    let get = |key: &str| {
+        info.metadata.get(key).ok_or_else(|| {
+            checkpoint_error(
+                path,
+                format!("metadata has no {key:?}; it was not written by save_concise"),
+            )
+        })
+    };
+    let number = |key: &str| -> Result<usize> {
+        let text = get(key)?;
+        text.parse().map_err(|_| {
+            checkpoint_error(path, format!("metadata {key} = {text:?} is not a number"))
+        })
+    };
+    let flag = |key: &str| -> Result<bool> {
+        let text = get(key)?;
+        text.parse().map_err(|_| {
+            checkpoint_error(
+                path,
+                format!("metadata {key} = {text:?} is not true or false"),
+            )
+        })
+    };
+    let nonlinearity: Nonlinearity = get("nonlinearity")?
+        .parse()
+        .map_err(|e| checkpoint_error(path, format!("metadata nonlinearity: {e}")))?;
+    Ok(RnnConfig {
+        input_size: number("input_size")?,
+        hidden_size: number("hidden_size")?,
+        num_layers: number("num_layers")?,
+        nonlinearity,
+        bias: flag("bias")?,
+        batch_first: flag("batch_first")?,
+        bidirectional: flag("bidirectional")?,
+    })
+}
+
+/// Checks that a checkpoint's vocabulary is the expected one (the same
+/// characters in the same order), naming the first difference.
+///
+/// ```
+/// use d2l_rnn::checkpoint::check_vocab;
+/// use d2l_rnn::data::Vocab;
+/// let p = std::path::Path::new("model.safetensors");
+/// assert!(check_vocab(p, &Vocab::from_text("abc"), &Vocab::from_text("abc")).is_ok());
+/// let err = check_vocab(p, &Vocab::from_text("abc"), &Vocab::from_text("abd")).unwrap_err();
+/// assert!(err.to_string().contains("at index 2 the checkpoint has 'c' where 'd' was expected"), "{err}");
+/// ```
+pub fn check_vocab(path: &Path, found: &Vocab, expected: &Vocab) -> Result<()> {
+    if found.idx_to_char == expected.idx_to_char {
+        return Ok(());
+    }
+    let mut message = format!(
+        "vocabulary mismatch: the checkpoint has {} characters, {} were expected",
+        found.len(),
+        expected.len()
+    );
+    let first = found
+        .idx_to_char
+        .iter()
+        .zip(&expected.idx_to_char)
+        .position(|(a, b)| a != b);
+    if let Some(i) = first {
+        message += &format!(
+            "; at index {i} the checkpoint has {:?} where {:?} was expected",
+            found.idx_to_char[i], expected.idx_to_char[i]
+        );
+    }
+    Err(checkpoint_error(path, message))
+}
+
+fn expect_kind(
+    path: &Path,
+    info: &CheckpointInfo,
+    model: ModelKind,
+    implementation: Implementation,
+) -> Result<()> {
+    if info.model != model.to_string() || info.implementation != implementation.to_string() {
+        return Err(checkpoint_error(
+            path,
+            format!(
+                "holds a {} {} model, expected {model} {implementation}",
+                info.model, info.implementation
+            ),
+        ));
+    }
+    Ok(())
+}
+
+fn read_concise<C: Cell<f32>>(
+    path: &Path,
+    bytes: &[u8],
+    info: CheckpointInfo,
+    expected_vocab: Option<&Vocab>,
+) -> Result<(RNNModel<C>, Vocab)> {
+    expect_kind(path, &info, C::KIND, Implementation::Concise)?;
+    let cfg = concise_layer_config(path, &info)?;
+    if cfg.input_size != info.vocab.len() {
+        return Err(checkpoint_error(
+            path,
+            format!(
+                "the vocabulary has {} characters but input_size is {}",
+                info.vocab.len(),
+                cfg.input_size
+            ),
+        ));
+    }
+    if let Some(expected) = expected_vocab {
+        check_vocab(path, &info.vocab, expected)?;
+    }
+    let layer = Recurrent::<C, f32>::new(cfg, 0)
+        .map_err(|e| checkpoint_error(path, format!("bad layer options: {e}")))?;
+    let mut model = RNNModel::new(layer, info.vocab.len(), 0)
+        .map_err(|e| checkpoint_error(path, e.to_string()))?;
+    load_tensors_into(path, bytes, &mut model.params)?;
+    Ok((model, info.vocab))
+}
+
+/// Loads a concise model of cell `C` written by [`save_concise`], with its
+/// vocabulary. Errors name the problem: another model kind (`holds a gru
+/// concise model, expected rnn concise`), a missing or malformed option,
+/// every tensor of the wrong name, shape or dtype, and, when
+/// `expected_vocab` is given, the first character where the vocabularies differ.
+pub fn load_concise<C: Cell<f32>>(
+    path: &Path,
+    expected_vocab: Option<&Vocab>,
+) -> Result<(RNNModel<C>, Vocab)> {
+    let (bytes, info) = read_checkpoint(path)?;
+    read_concise(path, &bytes, info, expected_vocab)
+}
+
+/// Any model a checkpoint can hold; [`load_any`] returns one.
+#[derive(Clone, Debug)]
+pub enum AnyModel {
+    /// The from-scratch RNN.
+    RnnScratch(RnnScratch<f32>),
+    /// `RNNModel` with `nn.RNN`.
+    Rnn(RNNModel<RnnCell>),
+    /// `RNNModel` with `nn.GRU`.
+    Gru(RNNModel<GruCell>),
+    /// `RNNModel` with `nn.LSTM`.
+    Lstm(RNNModel<LstmCell>),
+}
+
+/// Runs `$body` with `$m` bound to the model inside any variant.
+macro_rules! with_model {
+    ($any:expr, $m:ident => $body:expr) => {
+        match $any {
+            AnyModel::RnnScratch($m) => $body,
+            AnyModel::Rnn($m) => $body,
+            AnyModel::Gru($m) => $body,
+            AnyModel::Lstm($m) => $body,
+        }
+    };
+}
+
+impl AnyModel {
+    /// RNN, GRU or LSTM.
+    pub fn kind(&self) -> ModelKind {
+        match self {
+            AnyModel::RnnScratch(_) | AnyModel::Rnn(_) => ModelKind::Rnn,
+            AnyModel::Gru(_) => ModelKind::Gru,
+            AnyModel::Lstm(_) => ModelKind::Lstm,
+        }
+    }
+
+    /// From scratch or concise.
+    pub fn implementation(&self) -> Implementation {
+        match self {
+            AnyModel::RnnScratch(_) => Implementation::Scratch,
+            _ => Implementation::Concise,
+        }
+    }
+
+    /// [`predict_rnn`] with whichever model this is.
+    pub fn predict(&mut self, prefix: &str, num_chars: usize, vocab: &Vocab) -> Result<String> {
+        with_model!(self, m => predict_rnn(prefix, num_chars, m, vocab))
+    }
+
+    /// Writes the model to `path` with the right metadata.
+    pub fn save(&self, path: &Path, vocab: &Vocab) -> Result<()> {
+        match self {
+            AnyModel::RnnScratch(m) => save_checkpoint(
+                path,
+                &m.params,
+                vocab,
+                "rnn",
+                "scratch",
+                m.params.num_hiddens(),
+            ),
+            AnyModel::Rnn(m) => save_concise(path, m, vocab),
+            AnyModel::Gru(m) => save_concise(path, m, vocab),
+            AnyModel::Lstm(m) => save_concise(path, m, vocab),
+        }
+    }
+}
+
+/// Opens any checkpoint this crate writes and returns the model it holds
+/// (chosen by its `model` and `impl` metadata) with its vocabulary.
+///
+/// ```
+/// use d2l_rnn::checkpoint::{load_any, save_concise, AnyModel, Implementation};
+/// use d2l_rnn::data::Vocab;
+/// use d2l_rnn::nn::{Lstm, ModelKind, RNNModel, RnnConfig};
+/// let path = std::env::temp_dir().join(format!("d2l-doc-any-{}.safetensors", std::process::id()));
+/// let vocab = Vocab::from_text("分开不了");
+/// let model = RNNModel::new(Lstm::new(RnnConfig::new(vocab.len(), 8), 0)?, vocab.len(), 0)?;
+/// save_concise(&path, &model, &vocab)?;
+/// let (mut any, vocab) = load_any(&path)?;
+/// assert_eq!((any.kind(), any.implementation()), (ModelKind::Lstm, Implementation::Concise));
+/// assert_eq!(any.predict("分开", 5, &vocab)?.chars().count(), 7);
+/// # std::fs::remove_file(&path).ok();
+/// # Ok::<(), d2l_rnn::Error>(())
+/// ```
+pub fn load_any(path: &Path) -> Result<(AnyModel, Vocab)> {
+    let (bytes, info) = read_checkpoint(path)?;
+    let kind: ModelKind = info
+        .model
+        .parse()
+        .map_err(|_| checkpoint_error(path, format!("unknown model kind {:?}", info.model)))?;
+    let implementation: Implementation = info.implementation.parse().map_err(|_| {
+        checkpoint_error(
+            path,
+            format!("unknown implementation {:?}", info.implementation),
+        )
+    })?;
+    match (kind, implementation) {
+        (ModelKind::Rnn, Implementation::Scratch) => {
+            let (model, vocab) = load_rnn_scratch(path)?;
+            Ok((AnyModel::RnnScratch(model), vocab))
+        }
+        (ModelKind::Rnn, Implementation::Concise) => {
+            let (m, v) = read_concise::<RnnCell>(path, &bytes, info, None)?;
+            Ok((AnyModel::Rnn(m), v))
+        }
+        (ModelKind::Gru, Implementation::Concise) => {
+            let (m, v) = read_concise::<GruCell>(path, &bytes, info, None)?;
+            Ok((AnyModel::Gru(m), v))
+        }
+        (ModelKind::Lstm, Implementation::Concise) => {
+            let (m, v) = read_concise::<LstmCell>(path, &bytes, info, None)?;
+            Ok((AnyModel::Lstm(m), v))
+        }
+        (kind, Implementation::Scratch) => Err(checkpoint_error(
+            path,
+            format!("holds a {kind} scratch model, which this version cannot load yet"),
+        )),
+    }
 }

@@ -1,6 +1,36 @@
 //! # d2l-rnn
 //!
-//! (crate docs: to be written)
+//! The recurrent neural network section of *Dive into Deep Learning*
+//! (Chinese edition), step by step in Rust: a character-level language model
+//! trained on Jay Chou's lyrics, first from scratch with backpropagation
+//! through time written by hand, then with a concise layer API.
+//!
+//! | step of the section                         | item                                   |
+//! |---------------------------------------------|----------------------------------------|
+//! | read the lyrics, build the vocabulary       | [`data::load_data_jay_lyrics`]         |
+//! | one-hot vectors                             | [`scratch::one_hot`], [`scratch::to_onehot`] |
+//! | initialise parameters                       | [`scratch::get_params`]                |
+//! | the model                                   | [`scratch::init_rnn_state`], [`scratch::rnn`] |
+//! | clip gradients                              | [`optim::grad_clipping`]               |
+//! | predict                                     | [`predict::predict_rnn`]               |
+//! | perplexity                                  | [`loss::perplexity`]                   |
+//! | train and write lyrics                      | [`train::train_and_predict_rnn`]       |
+//! | random / consecutive sampling               | [`data::data_iter_random`], [`data::data_iter_consecutive`] |
+//! | backward pass (PyTorch's `l.backward()`)    | [`scratch::RnnScratch`]                |
+//!
+//! Every model implements [`model::RecurrentModel`] and trains through the
+//! one loop [`train::train`]. Every random choice takes a seed.
+//!
+//! ```
+//! use d2l_rnn::data::Corpus;
+//! use d2l_rnn::train::{train_and_predict_rnn, TrainConfig};
+//! let corpus = Corpus::from_text(&"分开 不分开 ".repeat(40));
+//! let cfg = TrainConfig { num_epochs: 20, num_steps: 6, batch_size: 4, num_hiddens: 16,
+//!     lr: 1.0, clipping_theta: 1.0, pred_period: 20, pred_len: 6, ..Default::default() };
+//! let (_model, history) = train_and_predict_rnn(&corpus, &cfg)?;
+//! assert!(history.final_perplexity().unwrap() < 4.0); // 5 characters, well learnt
+//! # Ok::<(), d2l_rnn::Error>(())
+//! ```
 
 pub mod checkpoint;
 pub mod data;
@@ -9,6 +39,7 @@ pub mod io;
 pub mod linalg;
 pub mod loss;
 pub mod model;
+pub mod nn;
 pub mod optim;
 pub mod predict;
 pub mod scratch;
@@ -16,3 +47,11 @@ pub mod train;
 
 pub use error::{Error, Result};
 pub mod plot;
+
+#[cfg(doctest)]
+#[doc = include_str!("../book/src/rnn-scratch.md")]
+pub struct RnnScratchChapter;
+
+#[cfg(doctest)]
+#[doc = include_str!("../book/src/bptt.md")]
+pub struct BpttChapter;

@@ -2,14 +2,19 @@
 //!
 //! - `d2l-rnn` (no arguments): the from-scratch experiment with both sampling
 //!   modes and the section's settings, then the perplexity table.
-//! - `d2l-rnn train [options]`: one run with your settings.
-//! - `d2l-rnn generate --load FILE --prefix 分开 --len 50`: text from a checkpoint.
+//! - `d2l-rnn train [options]`: one run with your settings; `--model
+//!   rnn|gru|lstm` and `--impl scratch|concise` choose the model (default: the
+//!   from-scratch RNN with SGD; concise models train with Adam).
+//! - `d2l-rnn generate --load FILE --prefix 分开 --len 50`: text from any checkpoint.
 
 use clap::{Args, Parser, Subcommand};
-use d2l_rnn::checkpoint::{load_rnn_scratch, save_checkpoint};
+use d2l_rnn::checkpoint::{load_any, AnyModel, Implementation};
 use d2l_rnn::data::{load_corpus, load_data_jay_lyrics, Corpus, Sampling};
-use d2l_rnn::optim::Sgd;
-use d2l_rnn::predict::predict_rnn;
+use d2l_rnn::model::RecurrentModel;
+use d2l_rnn::nn::{
+    Cell, GruCell, LstmCell, ModelKind, Nonlinearity, RNNModel, Recurrent, RnnCell, RnnConfig,
+};
+use d2l_rnn::optim::{Adam, Optimizer, Sgd};
 use d2l_rnn::scratch::{get_params, RnnScratch};
 use d2l_rnn::train::{format_epoch_line, train, History, TrainConfig, TrainEvent};
 use d2l_rnn::{Error, Result};
@@ -29,26 +34,33 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Train the from-scratch RNN and print perplexity and lyrics every --pred-period epochs.
+    /// Train a model (the from-scratch RNN by default) and print perplexity and lyrics every --pred-period epochs.
     Train(TrainArgs),
-    /// Write text from a saved checkpoint.
+    /// Write text from a saved checkpoint (any model kind).
     Generate(GenerateArgs),
 }
 
 #[derive(Args)]
 struct TrainArgs {
-    /// How mini-batches are cut from the corpus: random or consecutive.
-    #[arg(long, default_value = "random")]
-    sampling: Sampling,
+    /// Recurrent cell: rnn, gru or lstm.
+    #[arg(long, default_value = "rnn")]
+    model: ModelKind,
+    /// Implementation: scratch (hand-written, SGD) or concise (nn layers, Adam).
+    #[arg(long = "impl", default_value = "scratch")]
+    implementation: Implementation,
+    /// How mini-batches are cut from the corpus: random or consecutive
+    /// [default: random for scratch, consecutive for concise, as in the section].
+    #[arg(long)]
+    sampling: Option<Sampling>,
     /// Number of epochs.
     #[arg(long, default_value_t = 250)]
     epochs: usize,
     /// Hidden units.
     #[arg(long, default_value_t = 256)]
     hidden: usize,
-    /// Learning rate.
-    #[arg(long, default_value_t = 100.0)]
-    lr: f64,
+    /// Learning rate [default: 100 for scratch (SGD), 0.001 for concise (Adam)].
+    #[arg(long)]
+    lr: Option<f64>,
     /// Gradient clipping threshold on the global L2 norm.
     #[arg(long, default_value_t = 0.01)]
     clip: f64,
@@ -82,6 +94,15 @@ struct TrainArgs {
     /// Prefixes to write from (repeat the flag for several).
     #[arg(long = "prefix", default_values_t = ["分开".to_string(), "不分开".to_string()])]
     prefixes: Vec<String>,
+    /// Concise only: stacked recurrent layers.
+    #[arg(long, default_value_t = 1)]
+    num_layers: usize,
+    /// Concise only: a second, backward direction in every layer.
+    #[arg(long)]
+    bidirectional: bool,
+    /// Concise rnn only: tanh or relu.
+    #[arg(long, default_value = "tanh")]
+    nonlinearity: Nonlinearity,
 }
 
 #[derive(Args)]
@@ -110,14 +131,15 @@ fn main() {
     }
 }
 
-/// Trains a fresh from-scratch RNN with a progress bar, printing the section's lines.
-fn train_with_progress(
+/// Trains `model` with a progress bar, printing the section's lines.
+fn train_with_progress<M: RecurrentModel, O: Optimizer<M::Elem>>(
+    model: &mut M,
+    optimizer: &mut O,
     corpus: &Corpus,
     cfg: &TrainConfig,
     label: &str,
-) -> Result<(RnnScratch, History)> {
+) -> Result<History> {
     cfg.validate()?;
-    let mut model = RnnScratch::new(get_params(corpus.vocab_size(), cfg.num_hiddens, cfg.seed));
     let bar = ProgressBar::new(cfg.num_epochs as u64);
     bar.set_style(
         ProgressStyle::with_template("{prefix} [{bar:30}] epoch {pos}/{len} {msg} ({eta} left)")
@@ -143,15 +165,31 @@ fn train_with_progress(
             }
         }
     };
-    let history = train(
-        &mut model,
-        &mut Sgd { lr: cfg.lr },
-        corpus,
-        cfg,
-        &mut report,
-    );
+    let history = train(model, optimizer, corpus, cfg, &mut report);
     bar.finish_and_clear();
-    Ok((model, history?))
+    history
+}
+
+/// The from-scratch RNN, built from `cfg` and trained with SGD.
+fn train_scratch(corpus: &Corpus, cfg: &TrainConfig, label: &str) -> Result<(RnnScratch, History)> {
+    cfg.validate()?;
+    let mut model = RnnScratch::new(get_params(corpus.vocab_size(), cfg.num_hiddens, cfg.seed));
+    let history = train_with_progress(&mut model, &mut Sgd { lr: cfg.lr }, corpus, cfg, label)?;
+    Ok((model, history))
+}
+
+/// A concise `RNNModel` (layer seeded by `cfg.seed`, dense by `cfg.seed + 1`) trained with Adam.
+fn train_concise<C: Cell<f32>>(
+    corpus: &Corpus,
+    cfg: &TrainConfig,
+    layer: RnnConfig,
+    label: &str,
+) -> Result<(RNNModel<C>, History)> {
+    cfg.validate()?;
+    let layer = Recurrent::<C, f32>::new(layer, cfg.seed)?;
+    let mut model = RNNModel::new(layer, corpus.vocab_size(), cfg.seed.wrapping_add(1))?;
+    let history = train_with_progress(&mut model, &mut Adam::new(cfg.lr), corpus, cfg, label)?;
+    Ok((model, history))
 }
 
 fn run_section() -> Result<()> {
@@ -171,7 +209,7 @@ fn run_section() -> Result<()> {
             sampling,
             ..TrainConfig::default()
         };
-        let (_, history) = train_with_progress(&corpus, &cfg, &format!("{sampling}"))?;
+        let (_, history) = train_scratch(&corpus, &cfg, &format!("{sampling}"))?;
         let path = PathBuf::from(format!("history-{sampling}.json"));
         history.save_json(&path)?;
         rows.push((sampling, history, section));
@@ -192,24 +230,75 @@ fn run_section() -> Result<()> {
 }
 
 fn run_train(args: TrainArgs) -> Result<()> {
+    let concise = args.implementation == Implementation::Concise;
+    if !concise
+        && (args.num_layers != 1 || args.bidirectional || args.nonlinearity != Nonlinearity::Tanh)
+    {
+        return Err(Error::InvalidArgument {
+            name: "impl",
+            value: "scratch".into(),
+            hint: "--num-layers, --bidirectional and --nonlinearity need --impl concise".into(),
+        });
+    }
     let corpus = match &args.corpus {
         Some(path) => load_corpus(path, args.max_chars)?,
         None => load_data_jay_lyrics()?,
     };
+    let (default_lr, default_sampling) = if concise {
+        (1e-3, Sampling::Consecutive)
+    } else {
+        (100.0, Sampling::Random)
+    };
+    let sampling = args.sampling.unwrap_or(default_sampling);
     let cfg = TrainConfig {
         num_epochs: args.epochs,
         num_steps: args.num_steps,
         batch_size: args.batch_size,
-        lr: args.lr,
+        lr: args.lr.unwrap_or(default_lr),
         clipping_theta: args.clip,
         num_hiddens: args.hidden,
         pred_period: args.pred_period,
         pred_len: args.pred_len,
         prefixes: args.prefixes.clone(),
-        sampling: args.sampling,
+        sampling,
         seed: args.seed,
     };
-    let (model, history) = train_with_progress(&corpus, &cfg, &args.sampling.to_string())?;
+    let layer = RnnConfig {
+        num_layers: args.num_layers,
+        bidirectional: args.bidirectional,
+        nonlinearity: args.nonlinearity,
+        ..RnnConfig::new(corpus.vocab_size(), args.hidden)
+    };
+    let label = if concise {
+        format!("{} {} {sampling}", args.model, args.implementation)
+    } else {
+        sampling.to_string()
+    };
+    let (model, history) =
+        match (args.model, args.implementation) {
+            (ModelKind::Rnn, Implementation::Scratch) => {
+                let (m, h) = train_scratch(&corpus, &cfg, &label)?;
+                (AnyModel::RnnScratch(m), h)
+            }
+            (kind, Implementation::Scratch) => return Err(Error::InvalidArgument {
+                name: "model",
+                value: kind.to_string(),
+                hint: "the from-scratch GRU and LSTM are not in this build yet; use --impl concise"
+                    .into(),
+            }),
+            (ModelKind::Rnn, Implementation::Concise) => {
+                let (m, h) = train_concise::<RnnCell>(&corpus, &cfg, layer, &label)?;
+                (AnyModel::Rnn(m), h)
+            }
+            (ModelKind::Gru, Implementation::Concise) => {
+                let (m, h) = train_concise::<GruCell>(&corpus, &cfg, layer, &label)?;
+                (AnyModel::Gru(m), h)
+            }
+            (ModelKind::Lstm, Implementation::Concise) => {
+                let (m, h) = train_concise::<LstmCell>(&corpus, &cfg, layer, &label)?;
+                (AnyModel::Lstm(m), h)
+            }
+        };
     println!(
         "final perplexity {:.6}, {:.3} sec per epoch",
         history.final_perplexity().unwrap_or(f64::NAN),
@@ -220,27 +309,17 @@ fn run_train(args: TrainArgs) -> Result<()> {
         println!("history written to {}", path.display());
     }
     if let Some(path) = &args.save {
-        save_checkpoint(
-            path,
-            &model.params,
-            &corpus.vocab,
-            "rnn",
-            "scratch",
-            cfg.num_hiddens,
-        )?;
+        model.save(path, &corpus.vocab)?;
         println!("model saved to {}", path.display());
     }
     Ok(())
 }
 
 fn run_generate(args: GenerateArgs) -> Result<()> {
-    let (mut model, vocab) = load_rnn_scratch(&args.load)?;
+    let (mut model, vocab) = load_any(&args.load)?;
     if args.prefix.is_empty() {
         return Err(Error::EmptyPrefix);
     }
-    println!(
-        "{}",
-        predict_rnn(&args.prefix, args.len, &mut model, &vocab)?
-    );
+    println!("{}", model.predict(&args.prefix, args.len, &vocab)?);
     Ok(())
 }

@@ -87,3 +87,112 @@ impl<A: Real> Optimizer<A> for Sgd {
         sgd(params, grads, self.lr, 1);
     }
 }
+
+/// Adam (Kingma & Ba), as `torch.optim.Adam` computes it with its defaults
+/// (no weight decay, no AMSGrad). For each tensor, at step \\(t = 1, 2, \dots\\):
+///
+/// \\[ m \leftarrow \beta_1 m + (1 - \beta_1) g, \qquad
+///     v \leftarrow \beta_2 v + (1 - \beta_2) g^2, \\]
+/// \\[ w \leftarrow w - \frac{\eta}{1 - \beta_1^t} \cdot
+///     \frac{m}{\sqrt{v} / \sqrt{1 - \beta_2^t} + \epsilon}. \\]
+///
+/// PyTorch's defaults: \\(\beta = (0.9, 0.999)\\), \\(\epsilon = 10^{-8}\\). The
+/// moments \\(m, v\\) start at zero and take their shapes from the tensors on
+/// the first step; if the tensors' shapes change (another model), they
+/// start again.
+///
+/// ```
+/// use d2l_rnn::optim::{Adam, Optimizer};
+/// use d2l_rnn::scratch::RnnParams;
+/// let (mut w, mut g) = (RnnParams::<f64>::zeros(2, 1), RnnParams::<f64>::zeros(2, 1));
+/// g.b_h.fill(0.5);
+/// g.b_q.fill(-4.0);
+/// let mut adam = Adam::new(1e-3);
+/// adam.step(&mut w, &g);
+/// // First step: m̂ = g and v̂ = g², so every weight moves by lr against the sign of g.
+/// assert!((w.b_h[0] + 1e-3).abs() < 1e-9 && (w.b_q[0] - 1e-3).abs() < 1e-9);
+/// assert_eq!(w.w_hh[[0, 0]], 0.0); // no gradient, no step
+/// adam.step(&mut w, &g);
+/// assert!((w.b_h[0] + 2e-3).abs() < 1e-9);
+/// assert_eq!(adam.steps(), 2);
+/// ```
+#[derive(Clone, Debug)]
+pub struct Adam<A = f32> {
+    /// Learning rate \\(\eta\\).
+    pub lr: f64,
+    /// \\((\beta_1, \beta_2)\\), the decay rates of the two moments.
+    pub betas: (f64, f64),
+    /// \\(\epsilon\\), added to the denominator.
+    pub eps: f64,
+    t: u64,
+    m: Vec<ndarray::ArrayD<A>>,
+    v: Vec<ndarray::ArrayD<A>>,
+}
+
+impl<A: Real> Adam<A> {
+    /// Adam with learning rate `lr` and PyTorch's defaults: betas (0.9, 0.999), eps 1e-8.
+    pub fn new(lr: f64) -> Self {
+        Adam {
+            lr,
+            betas: (0.9, 0.999),
+            eps: 1e-8,
+            t: 0,
+            m: Vec::new(),
+            v: Vec::new(),
+        }
+    }
+
+    /// Number of steps taken (PyTorch's `state['step']`).
+    pub fn steps(&self) -> u64 {
+        self.t
+    }
+
+    /// Forgets the moments and the step count.
+    pub fn reset(&mut self) {
+        self.t = 0;
+        self.m.clear();
+        self.v.clear();
+    }
+}
+
+impl<A: Real> Optimizer<A> for Adam<A> {
+    fn step<P: Parameters<A>>(&mut self, params: &mut P, grads: &P) {
+        let grads = grads.tensors();
+        let fits = self.m.len() == grads.len()
+            && self
+                .m
+                .iter()
+                .zip(&grads)
+                .all(|(m, (_, g))| m.shape() == g.shape());
+        if !fits {
+            self.m = grads
+                .iter()
+                .map(|(_, g)| ndarray::ArrayD::zeros(g.raw_dim()))
+                .collect();
+            self.v = self.m.clone();
+            self.t = 0;
+        }
+        self.t += 1;
+        let (b1, b2) = self.betas;
+        let t = self.t as i32;
+        let cast = |x: f64| A::from_f64(x).unwrap_or_else(A::zero);
+        let (b1a, b2a) = (cast(b1), cast(b2));
+        let (c1, c2) = (cast(1.0 - b1), cast(1.0 - b2));
+        let step_size = cast(self.lr / (1.0 - b1.powi(t)));
+        let bc2_sqrt = cast((1.0 - b2.powi(t)).sqrt());
+        let eps = cast(self.eps);
+        let tensors = params.tensors_mut().into_iter().zip(grads);
+        for (((_, mut w), (_, g)), (m, v)) in tensors.zip(self.m.iter_mut().zip(self.v.iter_mut()))
+        {
+            Zip::from(&mut w)
+                .and(&g)
+                .and(m)
+                .and(v)
+                .for_each(|w, &g, m, v| {
+                    *m = b1a * *m + c1 * g;
+                    *v = b2a * *v + c2 * g * g;
+                    *w -= step_size * *m / (v.sqrt() / bc2_sqrt + eps);
+                });
+        }
+    }
+}

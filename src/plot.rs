@@ -27,16 +27,18 @@
 //!         .collect(),
 //!     samples: vec![],
 //! };
-//! let (random, consecutive) = (history(&[900.0, 60.0, 9.0, 1.3]), history(&[800.0, 50.0, 6.0, 1.2]));
+//! let (random, consecutive) = (history(&[900.0, 60.0, 9.0, 1.3]), history(&[800.0, 50.0, 6.0, 1.1]));
 //! let svg = perplexity_svg(&[("random", &random), ("consecutive", &consecutive)])?;
 //! assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"));
-//! for text in ["random", "consecutive", "epoch", "perplexity (log scale)"] {
-//!     assert!(svg.contains(&format!(">{text}</text>")), "missing {text}");
+//! // plotters writes each text on its own line inside <text>...</text>
+//! for text in ["random", "consecutive", "epoch", "perplexity (log scale)", "1", "10", "100", "1000"] {
+//!     assert!(svg.contains(&format!("\n{text}\n</text>")), "missing {text}");
 //! }
-//! assert_eq!(svg.matches("<polyline").count(), 2 + 2); // two curves, two legend marks
+//! // two curves and two legend marks are the only 2-pixel lines
+//! assert_eq!(svg.matches(r#"stroke-width="2" points"#).count(), 2 + 2);
 //!
 //! let plot = random.plot("random"); // one run, for a notebook cell
-//! assert!(plot.svg().contains(">random</text>"));
+//! assert!(plot.svg().contains("\nrandom\n</text>"));
 //! # Ok::<(), d2l_rnn::Error>(())
 //! ```
 
@@ -82,10 +84,20 @@ const COLORS: [RGBColor; 6] = [
 ///     samples: vec![],
 /// };
 /// let svg = perplexity_svg(&[("random", &h)])?;
-/// assert!(svg.contains("<svg") && svg.contains(">random</text>"));
-/// assert!(svg.contains(">Perplexity per epoch</text>"));
-/// assert!(svg.contains(">100</text>")); // a log-scale tick
+/// assert!(svg.starts_with("<svg") && svg.contains("\nrandom\n</text>"));
+/// assert!(svg.contains("\nPerplexity per epoch\n</text>"));
+/// for tick in ["20", "50", "100", "200", "500", "1000"] { // log-scale ticks 1-2-5
+///     assert!(svg.contains(&format!("\n{tick}\n</text>")), "no tick {tick}");
+/// }
 /// assert!(perplexity_svg(&[]).is_ok()); // empty axes
+///
+/// // A narrow range still gets several ticks: 0.875 to 1.56 gets 0.93, 1, 1.2, 1.3, 1.5.
+/// let late = History { epochs: vec![EpochRecord { epoch: 240, perplexity: 1.3, seconds: 0.0 },
+///                                   EpochRecord { epoch: 250, perplexity: 1.05, seconds: 0.0 }], samples: vec![] };
+/// let svg = perplexity_svg(&[("late", &late)])?;
+/// for tick in ["0.93", "1", "1.2", "1.3", "1.5"] {
+///     assert!(svg.contains(&format!("\n{tick}\n</text>")), "no tick {tick}");
+/// }
 /// # Ok::<(), d2l_rnn::Error>(())
 /// ```
 pub fn perplexity_svg(series: &[(&str, &History)]) -> Result<String> {
@@ -196,7 +208,7 @@ impl fmt::Debug for PerplexityPlot {
 /// let a = History { epochs: vec![EpochRecord { epoch: 1, perplexity: 2.0, seconds: 0.0 }], samples: vec![] };
 /// let b = a.clone();
 /// let svg = plot_histories(&[("random", &a), ("consecutive", &b)]).into_svg();
-/// assert!(svg.contains(">random</text>") && svg.contains(">consecutive</text>"));
+/// assert!(svg.contains("\nrandom\n</text>") && svg.contains("\nconsecutive\n</text>"));
 /// ```
 pub fn plot_histories(series: &[(&str, &History)]) -> PerplexityPlot {
     PerplexityPlot::new(series).unwrap_or_else(|e| PerplexityPlot {
@@ -210,7 +222,7 @@ impl History {
     /// ```
     /// use d2l_rnn::train::{EpochRecord, History};
     /// let h = History { epochs: vec![EpochRecord { epoch: 1, perplexity: 5.0, seconds: 0.0 }], samples: vec![] };
-    /// assert!(h.plot("consecutive").svg().contains(">consecutive</text>"));
+    /// assert!(h.plot("consecutive").svg().contains("\nconsecutive\n</text>"));
     /// ```
     pub fn plot(&self, label: &str) -> PerplexityPlot {
         plot_histories(&[(label, self)])
@@ -259,6 +271,18 @@ fn ticks_1_2_5(lo: f64, hi: f64) -> Vec<f64> {
             }
         }
         decade *= 10.0;
+    }
+    if ticks.len() < 2 {
+        // A narrow range (say 0.9 to 1.6): five ticks spread evenly in log
+        // terms, rounded to two significant digits.
+        ticks = (0..5)
+            .map(|i| {
+                let v = lo * (hi / lo).powf((i as f64 + 0.5) / 5.0);
+                let unit = 10f64.powf(v.log10().floor() - 1.0);
+                (v / unit).round() * unit
+            })
+            .collect();
+        ticks.dedup();
     }
     ticks
 }

@@ -1,0 +1,163 @@
+//! The CLI with the concise models: `train --model rnn|gru|lstm --impl
+//! concise`, checkpoints of every kind, and `generate` on any of them.
+
+use d2l_rnn::checkpoint::{load_any, Implementation};
+use d2l_rnn::nn::ModelKind;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_d2l-rnn"))
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("d2l-rnn-nn-cli-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}
+
+fn text(out: &Output) -> (String, String) {
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn corpus(dir: &Path) -> PathBuf {
+    let path = dir.join("lyrics.txt");
+    std::fs::write(
+        &path,
+        "我想要的爱写在西元前\n深埋在美索不达米亚平原\n".repeat(40),
+    )
+    .unwrap();
+    path
+}
+
+fn train(dir: &Path, extra: &[&str]) -> (Output, PathBuf) {
+    let model = dir.join(format!("{}.safetensors", extra.join("").replace('-', "")));
+    let out = bin()
+        .args(["train", "--corpus"])
+        .arg(corpus(dir))
+        .args([
+            "--epochs",
+            "3",
+            "--hidden",
+            "8",
+            "--batch-size",
+            "4",
+            "--num-steps",
+            "6",
+        ])
+        .args([
+            "--pred-period",
+            "3",
+            "--pred-len",
+            "4",
+            "--prefix",
+            "我想",
+            "--save",
+        ])
+        .arg(&model)
+        .args(extra)
+        .output()
+        .unwrap();
+    (out, model)
+}
+
+#[test]
+fn every_concise_kind_trains_saves_and_generates() {
+    let dir = temp_dir("kinds");
+    for (kind, extra) in [
+        (
+            ModelKind::Rnn,
+            vec![
+                "--model",
+                "rnn",
+                "--impl",
+                "concise",
+                "--nonlinearity",
+                "relu",
+            ],
+        ),
+        (
+            ModelKind::Gru,
+            vec!["--model", "gru", "--impl", "concise", "--num-layers", "2"],
+        ),
+        (
+            ModelKind::Lstm,
+            vec!["--model", "lstm", "--impl", "concise", "--bidirectional"],
+        ),
+    ] {
+        let (out, model) = train(&dir, &extra);
+        let (stdout, stderr) = text(&out);
+        assert!(out.status.success(), "{extra:?}\n{stdout}\n{stderr}");
+        assert!(stdout.contains("epoch 3, perplexity "), "{stdout}");
+        assert!(stdout.contains("model saved to"), "{stdout}");
+        let (any, _) = load_any(&model).unwrap();
+        assert_eq!(
+            (any.kind(), any.implementation()),
+            (kind, Implementation::Concise)
+        );
+
+        let out = bin()
+            .args(["generate", "--load"])
+            .arg(&model)
+            .args(["--prefix", "深埋", "--len", "7"])
+            .output()
+            .unwrap();
+        let (stdout, stderr) = text(&out);
+        assert!(out.status.success(), "{stderr}");
+        let line = stdout.trim_end_matches('\n');
+        assert!(
+            line.starts_with("深埋") && line.chars().count() == 9,
+            "{line}"
+        );
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn the_default_is_still_the_from_scratch_rnn() {
+    let dir = temp_dir("default");
+    let (out, model) = train(&dir, &["--lr", "1", "--clip", "1"]);
+    assert!(out.status.success(), "{}", text(&out).1);
+    let (any, _) = load_any(&model).unwrap();
+    assert_eq!(
+        (any.kind(), any.implementation()),
+        (ModelKind::Rnn, Implementation::Scratch)
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn options_that_do_not_fit_are_errors_with_a_message() {
+    let dir = temp_dir("bad");
+    for (extra, expected) in [
+        (vec!["--model", "lstm"], "from-scratch GRU and LSTM"),
+        (vec!["--num-layers", "2"], "--impl concise"),
+        (
+            vec![
+                "--model",
+                "gru",
+                "--impl",
+                "concise",
+                "--nonlinearity",
+                "relu",
+            ],
+            "nonlinearity",
+        ),
+        (
+            vec!["--model", "rnn", "--impl", "concise", "--num-layers", "0"],
+            "num_layers",
+        ),
+        (vec!["--model", "transformer"], "transformer"),
+        (vec!["--impl", "keras"], "keras"),
+    ] {
+        let (out, _) = train(&dir, &extra);
+        let (_, stderr) = text(&out);
+        assert!(!out.status.success(), "{extra:?} should fail");
+        assert!(stderr.contains(expected), "{extra:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{extra:?}: {stderr}");
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}

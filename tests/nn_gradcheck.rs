@@ -1,0 +1,410 @@
+//! Gradient checks for the concise layers and models: the hand-written
+//! backward passes against central finite differences, in f64, over
+//! several time steps, for every parameter, the input and the initial state.
+
+use d2l_rnn::loss::softmax_cross_entropy;
+use d2l_rnn::model::{Parameters, RecurrentModel};
+use d2l_rnn::nn::{
+    Cell, GruCell, LayerState, LstmCell, Nonlinearity, RNNModel, Recurrent, RnnCell, RnnConfig,
+};
+use ndarray::{Array2, Array3, ArrayD};
+use ndarray_rand::rand::rngs::StdRng;
+use ndarray_rand::rand::{Rng, SeedableRng};
+
+const STEPS: usize = 4;
+const BATCH: usize = 3;
+const INPUT: usize = 4;
+const HIDDEN: usize = 3;
+const EPS: f64 = 1e-5;
+/// The bound on the relative error; the measured worst is printed.
+const TOL: f64 = 1e-4;
+
+/// \(|a - b| / \max(|a|, |b|)\), with the denominator raised to at least
+/// 1e-6: a central difference of a loss near 1 with `EPS` = 1e-5 is only good
+/// to about 1e-11 in absolute terms (f64 rounding), so for gradients far below
+/// 1e-6 (a two-layer LSTM's initial state, say) the plain ratio measures
+/// rounding noise, not the backward pass.
+fn relative_error(a: f64, b: f64) -> f64 {
+    (a - b).abs() / a.abs().max(b.abs()).max(1e-6)
+}
+
+/// Worst relative error, and where it was.
+#[derive(Default)]
+struct Worst {
+    err: f64,
+    at: String,
+}
+
+impl Worst {
+    fn see(&mut self, label: &str, what: String, analytic: f64, numeric: f64) {
+        let err = relative_error(analytic, numeric);
+        assert!(
+            err <= TOL,
+            "{label}: {what}: analytic {analytic:e} vs numeric {numeric:e} (relative error {err:e})"
+        );
+        if err >= self.err {
+            self.err = err;
+            self.at = what;
+        }
+    }
+}
+
+fn random3(rng: &mut StdRng, shape: (usize, usize, usize), scale: f64) -> Array3<f64> {
+    Array3::from_shape_simple_fn(shape, || rng.random_range(-scale..scale))
+}
+
+fn random_state<C: Cell<f64>>(rng: &mut StdRng, cfg: &RnnConfig, scale: f64) -> C::State {
+    let mut st = C::State::zeros(cfg.state_shape(BATCH));
+    for p in 0..<C::State as LayerState<f64>>::NAMES.len() {
+        st.part_mut(p)
+            .mapv_inplace(|_| rng.random_range(-scale..scale));
+    }
+    st
+}
+
+fn dot_state<C: Cell<f64>>(a: &C::State, b: &C::State) -> f64 {
+    (0..<C::State as LayerState<f64>>::NAMES.len())
+        .map(|p| (&a.part(p) * &b.part(p)).sum())
+        .sum()
+}
+
+/// The scalar checked: \\(L = \sum y \odot R_y + \sum_p h^{(p)}_n \odot R_p\\).
+fn layer_loss<C: Cell<f64>>(
+    layer: &mut Recurrent<C, f64>,
+    x: &Array3<f64>,
+    h0: &C::State,
+    r_out: &Array3<f64>,
+    r_state: &C::State,
+) -> f64 {
+    let (y, h_n) = layer.forward(x.view(), Some(h0)).expect("forward");
+    (&y * r_out).sum() + dot_state::<C>(&h_n, r_state)
+}
+
+fn check_layer<C: Cell<f64>>(cfg: RnnConfig, seed: u64, label: &str) -> f64 {
+    let mut rng = StdRng::seed_from_u64(seed);
+    let mut layer = Recurrent::<C, f64>::init(cfg, seed).expect("valid config");
+    let d = cfg.num_directions();
+    let (in_shape, out_shape) = if cfg.batch_first {
+        ((BATCH, STEPS, INPUT), (BATCH, STEPS, d * HIDDEN))
+    } else {
+        ((STEPS, BATCH, INPUT), (STEPS, BATCH, d * HIDDEN))
+    };
+    let x = random3(&mut rng, in_shape, 1.0);
+    let h0 = random_state::<C>(&mut rng, &cfg, 0.5);
+    let r_out = random3(&mut rng, out_shape, 1.0);
+    let r_state = random_state::<C>(&mut rng, &cfg, 1.0);
+
+    layer_loss(&mut layer, &x, &h0, &r_out, &r_state);
+    let (d_x, d_h0) = layer
+        .backward(r_out.view(), Some(&r_state))
+        .expect("backward");
+    let d_x = d_x.expect("dense input has a gradient");
+    let analytic: Vec<(&str, ArrayD<f64>)> = layer
+        .grads
+        .tensors()
+        .into_iter()
+        .map(|(n, t)| (n, t.to_owned()))
+        .collect();
+
+    let mut worst = Worst::default();
+    for (k, (name, grad)) in analytic.iter().enumerate() {
+        for (j, &a) in grad.iter().enumerate() {
+            let nudge = |layer: &mut Recurrent<C, f64>, delta: f64| {
+                let mut tensors = layer.params.tensors_mut();
+                *tensors[k].1.iter_mut().nth(j).expect("in range") += delta;
+            };
+            nudge(&mut layer, EPS);
+            let plus = layer_loss(&mut layer, &x, &h0, &r_out, &r_state);
+            nudge(&mut layer, -2.0 * EPS);
+            let minus = layer_loss(&mut layer, &x, &h0, &r_out, &r_state);
+            nudge(&mut layer, EPS);
+            worst.see(
+                label,
+                format!("{name}[{j}]"),
+                a,
+                (plus - minus) / (2.0 * EPS),
+            );
+        }
+    }
+    for (idx, &a) in d_x.indexed_iter() {
+        let mut xp = x.clone();
+        xp[idx] += EPS;
+        let plus = layer_loss(&mut layer, &xp, &h0, &r_out, &r_state);
+        xp[idx] -= 2.0 * EPS;
+        let minus = layer_loss(&mut layer, &xp, &h0, &r_out, &r_state);
+        worst.see(
+            label,
+            format!("input{idx:?}"),
+            a,
+            (plus - minus) / (2.0 * EPS),
+        );
+    }
+    for (p, part) in <C::State as LayerState<f64>>::NAMES.iter().enumerate() {
+        for (idx, &a) in d_h0.part(p).indexed_iter() {
+            let mut hp = h0.clone();
+            hp.part_mut(p)[idx] += EPS;
+            let plus = layer_loss(&mut layer, &x, &hp, &r_out, &r_state);
+            hp.part_mut(p)[idx] -= 2.0 * EPS;
+            let minus = layer_loss(&mut layer, &x, &hp, &r_out, &r_state);
+            worst.see(
+                label,
+                format!("{part}_0{idx:?}"),
+                a,
+                (plus - minus) / (2.0 * EPS),
+            );
+        }
+    }
+    eprintln!(
+        "{label:<40} worst relative error {:.2e} at {}",
+        worst.err, worst.at
+    );
+    worst.err
+}
+
+fn cfg() -> RnnConfig {
+    RnnConfig::new(INPUT, HIDDEN)
+}
+
+#[test]
+fn rnn_tanh() {
+    check_layer::<RnnCell>(cfg(), 1, "RNN tanh");
+}
+
+#[test]
+fn rnn_relu() {
+    let c = RnnConfig {
+        nonlinearity: Nonlinearity::Relu,
+        ..cfg()
+    };
+    check_layer::<RnnCell>(c, 2, "RNN relu");
+}
+
+#[test]
+fn rnn_two_layers() {
+    let c = RnnConfig {
+        num_layers: 2,
+        ..cfg()
+    };
+    check_layer::<RnnCell>(c, 3, "RNN 2 layers");
+}
+
+#[test]
+fn rnn_bidirectional() {
+    let c = RnnConfig {
+        bidirectional: true,
+        ..cfg()
+    };
+    check_layer::<RnnCell>(c, 4, "RNN bidirectional");
+}
+
+#[test]
+fn rnn_two_layers_bidirectional_relu() {
+    let c = RnnConfig {
+        num_layers: 2,
+        bidirectional: true,
+        nonlinearity: Nonlinearity::Relu,
+        ..cfg()
+    };
+    check_layer::<RnnCell>(c, 5, "RNN 2 layers bidirectional relu");
+}
+
+#[test]
+fn rnn_batch_first() {
+    let c = RnnConfig {
+        batch_first: true,
+        ..cfg()
+    };
+    check_layer::<RnnCell>(c, 6, "RNN batch_first");
+}
+
+#[test]
+fn rnn_without_bias() {
+    let c = RnnConfig {
+        bias: false,
+        ..cfg()
+    };
+    check_layer::<RnnCell>(c, 7, "RNN bias=False");
+}
+
+#[test]
+fn gru() {
+    check_layer::<GruCell>(cfg(), 8, "GRU");
+}
+
+#[test]
+fn gru_two_layers_bidirectional_batch_first() {
+    let c = RnnConfig {
+        num_layers: 2,
+        bidirectional: true,
+        batch_first: true,
+        ..cfg()
+    };
+    check_layer::<GruCell>(c, 9, "GRU 2 layers bidirectional batch_first");
+}
+
+#[test]
+fn gru_without_bias() {
+    let c = RnnConfig {
+        bias: false,
+        ..cfg()
+    };
+    check_layer::<GruCell>(c, 10, "GRU bias=False");
+}
+
+#[test]
+fn lstm() {
+    check_layer::<LstmCell>(cfg(), 11, "LSTM");
+}
+
+#[test]
+fn lstm_two_layers_bidirectional() {
+    let c = RnnConfig {
+        num_layers: 2,
+        bidirectional: true,
+        ..cfg()
+    };
+    check_layer::<LstmCell>(c, 12, "LSTM 2 layers bidirectional");
+}
+
+#[test]
+fn lstm_batch_first_without_bias() {
+    let c = RnnConfig {
+        batch_first: true,
+        bias: false,
+        ..cfg()
+    };
+    check_layer::<LstmCell>(c, 13, "LSTM batch_first bias=False");
+}
+
+// ---------------------------------------------------------------------------
+// RNNModel end to end: one-hot input (gathered), layer, dense, cross-entropy.
+
+const VOCAB: usize = 7;
+const MODEL_HIDDEN: usize = 5;
+
+fn model_loss<C: Cell<f64>>(
+    model: &mut RNNModel<C, f64>,
+    x: &Array2<usize>,
+    y: &Array2<usize>,
+    h0: &C::State,
+) -> f64 {
+    let mut state = h0.clone();
+    let logits = model.forward(x.view(), &mut state).to_owned();
+    let mut d = Array2::zeros(logits.dim());
+    softmax_cross_entropy(logits.view(), y.view(), d.view_mut())
+}
+
+fn check_model<C: Cell<f64>>(cfg: RnnConfig, seed: u64, label: &str) -> f64 {
+    let mut rng = StdRng::seed_from_u64(seed);
+    let layer = Recurrent::<C, f64>::init(cfg, seed).expect("valid config");
+    let mut model = RNNModel::new(layer, VOCAB, seed + 100).expect("vocab matches");
+    let x = Array2::from_shape_simple_fn((BATCH, STEPS), || rng.random_range(0..VOCAB));
+    let y = Array2::from_shape_simple_fn((BATCH, STEPS), || rng.random_range(0..VOCAB));
+    let mut h0 = C::State::zeros(cfg.state_shape(BATCH));
+    for p in 0..<C::State as LayerState<f64>>::NAMES.len() {
+        h0.part_mut(p).mapv_inplace(|_| rng.random_range(-0.5..0.5));
+    }
+
+    let mut state = h0.clone();
+    let logits = model.forward(x.view(), &mut state).to_owned();
+    let mut d = Array2::zeros(logits.dim());
+    softmax_cross_entropy(logits.view(), y.view(), d.view_mut());
+    model.backward(d.view());
+    let analytic: Vec<(&str, ArrayD<f64>)> = model
+        .grads
+        .tensors()
+        .into_iter()
+        .map(|(n, t)| (n, t.to_owned()))
+        .collect();
+    let d_h0 = model.state_grad();
+
+    let mut worst = Worst::default();
+    for (k, (name, grad)) in analytic.iter().enumerate() {
+        for (j, &a) in grad.iter().enumerate() {
+            let nudge = |model: &mut RNNModel<C, f64>, delta: f64| {
+                let mut tensors = model.params.tensors_mut();
+                *tensors[k].1.iter_mut().nth(j).expect("in range") += delta;
+            };
+            nudge(&mut model, EPS);
+            let plus = model_loss(&mut model, &x, &y, &h0);
+            nudge(&mut model, -2.0 * EPS);
+            let minus = model_loss(&mut model, &x, &y, &h0);
+            nudge(&mut model, EPS);
+            worst.see(
+                label,
+                format!("{name}[{j}]"),
+                a,
+                (plus - minus) / (2.0 * EPS),
+            );
+        }
+    }
+    for (p, part) in <C::State as LayerState<f64>>::NAMES.iter().enumerate() {
+        for (idx, &a) in d_h0.part(p).indexed_iter() {
+            let mut hp = h0.clone();
+            hp.part_mut(p)[idx] += EPS;
+            let plus = model_loss(&mut model, &x, &y, &hp);
+            hp.part_mut(p)[idx] -= 2.0 * EPS;
+            let minus = model_loss(&mut model, &x, &y, &hp);
+            worst.see(
+                label,
+                format!("{part}_0{idx:?}"),
+                a,
+                (plus - minus) / (2.0 * EPS),
+            );
+        }
+    }
+    eprintln!(
+        "{label:<40} worst relative error {:.2e} at {}",
+        worst.err, worst.at
+    );
+    worst.err
+}
+
+#[test]
+fn rnn_model_end_to_end() {
+    check_model::<RnnCell>(RnnConfig::new(VOCAB, MODEL_HIDDEN), 21, "RNNModel(RNN)");
+}
+
+#[test]
+fn rnn_model_two_layers_bidirectional_relu() {
+    let c = RnnConfig {
+        num_layers: 2,
+        bidirectional: true,
+        nonlinearity: Nonlinearity::Relu,
+        ..RnnConfig::new(VOCAB, MODEL_HIDDEN)
+    };
+    check_model::<RnnCell>(c, 22, "RNNModel(RNN 2 layers bidir relu)");
+}
+
+#[test]
+fn gru_model_end_to_end() {
+    check_model::<GruCell>(RnnConfig::new(VOCAB, MODEL_HIDDEN), 23, "RNNModel(GRU)");
+}
+
+#[test]
+fn lstm_model_end_to_end() {
+    let c = RnnConfig {
+        num_layers: 2,
+        ..RnnConfig::new(VOCAB, MODEL_HIDDEN)
+    };
+    check_model::<LstmCell>(c, 24, "RNNModel(LSTM 2 layers)");
+}
+
+#[test]
+fn the_check_notices_a_wrong_gradient() {
+    // A check that cannot fail proves nothing: perturb one analytic entry by 1 %.
+    let mut rng = StdRng::seed_from_u64(30);
+    let mut layer = Recurrent::<GruCell, f64>::init(cfg(), 30).unwrap();
+    let x = random3(&mut rng, (STEPS, BATCH, INPUT), 1.0);
+    let h0 = random_state::<GruCell>(&mut rng, &cfg(), 0.5);
+    let r_out = random3(&mut rng, (STEPS, BATCH, HIDDEN), 1.0);
+    let r_state = random_state::<GruCell>(&mut rng, &cfg(), 1.0);
+    layer_loss(&mut layer, &x, &h0, &r_out, &r_state);
+    layer.backward(r_out.view(), Some(&r_state)).unwrap();
+    let a = layer.grads.cells[0].weight_hh[[7, 1]] * 1.01; // a candidate-gate weight
+    layer.params.cells[0].weight_hh[[7, 1]] += EPS;
+    let plus = layer_loss(&mut layer, &x, &h0, &r_out, &r_state);
+    layer.params.cells[0].weight_hh[[7, 1]] -= 2.0 * EPS;
+    let minus = layer_loss(&mut layer, &x, &h0, &r_out, &r_state);
+    assert!(relative_error(a, (plus - minus) / (2.0 * EPS)) > TOL);
+}
