@@ -71,4 +71,28 @@ fn main() {
         "{:<24} {total:7.3} ms per mini-batch, x8 per epoch",
         "total"
     );
+
+    // The exponential alone, over as many elements as one mini-batch's logits.
+    use d2l_rnn::loss::Exp;
+    let xs: Vec<f32> = (0..32 * 35 * 1027)
+        .map(|i| -((i % 1000) as f32) * 0.01)
+        .collect();
+    let mut ys = vec![0.0f32; xs.len()];
+    for (name, fast) in [("exp_fast", true), ("f32::exp", false)] {
+        let t = median(
+            (0..11)
+                .map(|_| {
+                    let start = Instant::now();
+                    if fast {
+                        ys.iter_mut().zip(&xs).for_each(|(y, &x)| *y = x.exp_fast());
+                    } else {
+                        ys.iter_mut().zip(&xs).for_each(|(y, &x)| *y = x.exp());
+                    }
+                    std::hint::black_box(&ys);
+                    start.elapsed().as_secs_f64() * 1e9 / xs.len() as f64
+                })
+                .collect(),
+        );
+        println!("{name:<24} {t:7.3} ns per element");
+    }
 }

@@ -38,7 +38,8 @@ impl Exp for f32 {
         // Adding and subtracting 1.5 * 2^23 rounds to the nearest integer.
         const ROUND: f32 = 12_582_912.0;
         let x = self.clamp(-87.0, 88.0);
-        let n = (x * LOG2E + ROUND) - ROUND;
+        let t = x * LOG2E + ROUND;
+        let n = t - ROUND;
         let r = x - n * LN2_HI - n * LN2_LO;
         let p = 1.987_569_1e-4;
         let p = p * r + 1.398_199_9e-3;
@@ -47,7 +48,10 @@ impl Exp for f32 {
         let p = p * r + 1.666_666_5e-1;
         let p = p * r + 0.5;
         let p = p * r * r + r + 1.0;
-        let scale = f32::from_bits(((n as i32 + 127) << 23) as u32);
+        // The low bits of `t` hold n; integer arithmetic (no float-to-int
+        // conversion) keeps the loop vectorisable. 2^n = bits (n + 127) << 23.
+        let n_bits = t.to_bits().wrapping_sub(ROUND.to_bits());
+        let scale = f32::from_bits(n_bits.wrapping_add(127) << 23);
         p * scale
     }
 }
