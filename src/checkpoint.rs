@@ -2,7 +2,8 @@
 //! [safetensors](https://huggingface.co/docs/safetensors) file.
 //!
 //! Tensors are stored as little-endian `F32` under their parameter names:
-//! `W_xh`, `W_hh`, `b_h`, `W_hq`, `b_q` for the from-scratch RNN, and for
+//! `W_xh`, `W_hh`, `b_h`, `W_hq`, `b_q` for the from-scratch RNN (the
+//! from-scratch GRU and LSTM add their gates' `W_xz`, `W_hz`, `b_z`, …), and for
 //! the concise models exactly the names and shapes of PyTorch's
 //! `model.state_dict()` (`rnn.weight_ih_l0`, …, `dense.weight`,
 //! `dense.bias`), so `safetensors.torch.load_file` gives a dictionary that
@@ -19,8 +20,8 @@ use crate::model::Parameters;
 use crate::nn::{
     Cell, GruCell, LstmCell, ModelKind, Nonlinearity, RNNModel, Recurrent, RnnCell, RnnConfig,
 };
-use crate::predict::predict_rnn;
-use crate::scratch::{RnnParams, RnnScratch};
+use crate::predict::{predict_with, Sampler};
+use crate::scratch::{GruParams, GruScratch, LstmParams, LstmScratch, RnnParams, RnnScratch};
 use safetensors::tensor::{Dtype, TensorView};
 use safetensors::SafeTensors;
 use std::collections::HashMap;
@@ -246,19 +247,33 @@ pub fn load_tensors_into<P: Parameters<f32>>(
 /// Loads a from-scratch RNN checkpoint written by [`save_checkpoint`]:
 /// the model and its vocabulary.
 pub fn load_rnn_scratch(path: &Path) -> Result<(RnnScratch<f32>, Vocab)> {
+    let (params, vocab) = load_scratch(path, ModelKind::Rnn, RnnParams::<f32>::zeros)?;
+    Ok((RnnScratch::new(params), vocab))
+}
+
+/// Loads a from-scratch GRU checkpoint (`model = gru`, `impl = scratch`).
+pub fn load_gru_scratch(path: &Path) -> Result<(GruScratch<f32>, Vocab)> {
+    let (params, vocab) = load_scratch(path, ModelKind::Gru, GruParams::<f32>::zeros)?;
+    Ok((GruScratch::new(params), vocab))
+}
+
+/// Loads a from-scratch LSTM checkpoint (`model = lstm`, `impl = scratch`).
+pub fn load_lstm_scratch(path: &Path) -> Result<(LstmScratch<f32>, Vocab)> {
+    let (params, vocab) = load_scratch(path, ModelKind::Lstm, LstmParams::<f32>::zeros)?;
+    Ok((LstmScratch::new(params), vocab))
+}
+
+/// Checks the kind, then fills parameters made by `zeros(vocab_size, num_hiddens)`.
+fn load_scratch<P: Parameters<f32>>(
+    path: &Path,
+    kind: ModelKind,
+    zeros: impl Fn(usize, usize) -> P,
+) -> Result<(P, Vocab)> {
     let (bytes, info) = read_checkpoint(path)?;
-    if (info.model.as_str(), info.implementation.as_str()) != ("rnn", "scratch") {
-        return Err(checkpoint_error(
-            path,
-            format!(
-                "holds a {} {} model, expected rnn scratch",
-                info.model, info.implementation
-            ),
-        ));
-    }
-    let mut params = RnnParams::<f32>::zeros(info.vocab.len(), info.num_hiddens);
+    expect_kind(path, &info, kind, Implementation::Scratch)?;
+    let mut params = zeros(info.vocab.len(), info.num_hiddens);
     load_tensors_into(path, &bytes, &mut params)?;
-    Ok((RnnScratch::new(params), info.vocab))
+    Ok((params, info.vocab))
 }
 
 /// The default checkpoint file name for a model kind, e.g. `rnn-scratch.safetensors`.
@@ -501,10 +516,16 @@ pub fn load_concise<C: Cell<f32>>(
 }
 
 /// Any model a checkpoint can hold; [`load_any`] returns one.
+// One value per program run: the variants' different sizes cost nothing worth a Box.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug)]
 pub enum AnyModel {
     /// The from-scratch RNN.
     RnnScratch(RnnScratch<f32>),
+    /// The from-scratch GRU.
+    GruScratch(GruScratch<f32>),
+    /// The from-scratch LSTM.
+    LstmScratch(LstmScratch<f32>),
     /// `RNNModel` with `nn.RNN`.
     Rnn(RNNModel<RnnCell>),
     /// `RNNModel` with `nn.GRU`.
@@ -518,6 +539,8 @@ macro_rules! with_model {
     ($any:expr, $m:ident => $body:expr) => {
         match $any {
             AnyModel::RnnScratch($m) => $body,
+            AnyModel::GruScratch($m) => $body,
+            AnyModel::LstmScratch($m) => $body,
             AnyModel::Rnn($m) => $body,
             AnyModel::Gru($m) => $body,
             AnyModel::Lstm($m) => $body,
@@ -530,33 +553,63 @@ impl AnyModel {
     pub fn kind(&self) -> ModelKind {
         match self {
             AnyModel::RnnScratch(_) | AnyModel::Rnn(_) => ModelKind::Rnn,
-            AnyModel::Gru(_) => ModelKind::Gru,
-            AnyModel::Lstm(_) => ModelKind::Lstm,
+            AnyModel::GruScratch(_) | AnyModel::Gru(_) => ModelKind::Gru,
+            AnyModel::LstmScratch(_) | AnyModel::Lstm(_) => ModelKind::Lstm,
         }
     }
 
     /// From scratch or concise.
     pub fn implementation(&self) -> Implementation {
         match self {
-            AnyModel::RnnScratch(_) => Implementation::Scratch,
-            _ => Implementation::Concise,
+            AnyModel::RnnScratch(_) | AnyModel::GruScratch(_) | AnyModel::LstmScratch(_) => {
+                Implementation::Scratch
+            }
+            AnyModel::Rnn(_) | AnyModel::Gru(_) | AnyModel::Lstm(_) => Implementation::Concise,
         }
     }
 
-    /// [`predict_rnn`] with whichever model this is.
+    /// The section's greedy `predict_rnn` with whichever model this is.
     pub fn predict(&mut self, prefix: &str, num_chars: usize, vocab: &Vocab) -> Result<String> {
-        with_model!(self, m => predict_rnn(prefix, num_chars, m, vocab))
+        self.predict_with(prefix, num_chars, vocab, &Sampler::default())
+    }
+
+    /// [`predict_with`] (temperature, top-k, seed) with whichever model this is.
+    pub fn predict_with(
+        &mut self,
+        prefix: &str,
+        num_chars: usize,
+        vocab: &Vocab,
+        sampler: &Sampler,
+    ) -> Result<String> {
+        with_model!(self, m => predict_with(prefix, num_chars, m, vocab, sampler))
     }
 
     /// Writes the model to `path` with the right metadata.
     pub fn save(&self, path: &Path, vocab: &Vocab) -> Result<()> {
+        let (kind, scratch) = (self.kind().to_string(), "scratch");
         match self {
             AnyModel::RnnScratch(m) => save_checkpoint(
                 path,
                 &m.params,
                 vocab,
-                "rnn",
-                "scratch",
+                &kind,
+                scratch,
+                m.params.num_hiddens(),
+            ),
+            AnyModel::GruScratch(m) => save_checkpoint(
+                path,
+                &m.params,
+                vocab,
+                &kind,
+                scratch,
+                m.params.num_hiddens(),
+            ),
+            AnyModel::LstmScratch(m) => save_checkpoint(
+                path,
+                &m.params,
+                vocab,
+                &kind,
+                scratch,
                 m.params.num_hiddens(),
             ),
             AnyModel::Rnn(m) => save_concise(path, m, vocab),
@@ -612,9 +665,13 @@ pub fn load_any(path: &Path) -> Result<(AnyModel, Vocab)> {
             let (m, v) = read_concise::<LstmCell>(path, &bytes, info, None)?;
             Ok((AnyModel::Lstm(m), v))
         }
-        (kind, Implementation::Scratch) => Err(checkpoint_error(
-            path,
-            format!("holds a {kind} scratch model, which this version cannot load yet"),
-        )),
+        (ModelKind::Gru, Implementation::Scratch) => {
+            let (model, vocab) = load_gru_scratch(path)?;
+            Ok((AnyModel::GruScratch(model), vocab))
+        }
+        (ModelKind::Lstm, Implementation::Scratch) => {
+            let (model, vocab) = load_lstm_scratch(path)?;
+            Ok((AnyModel::LstmScratch(model), vocab))
+        }
     }
 }

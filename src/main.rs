@@ -5,7 +5,8 @@
 //! - `d2l-rnn train [options]`: one run with your settings; `--model
 //!   rnn|gru|lstm` and `--impl scratch|concise` choose the model (default: the
 //!   from-scratch RNN with SGD; concise models train with Adam).
-//! - `d2l-rnn generate --load FILE --prefix 分开 --len 50`: text from any checkpoint.
+//! - `d2l-rnn generate --load FILE --prefix 分开 --len 50`: text from any
+//!   checkpoint, greedy by default; `--temperature`, `--top-k` and `--seed` sample.
 
 use clap::{Args, Parser, Subcommand};
 use d2l_rnn::checkpoint::{load_any, AnyModel, Implementation};
@@ -15,7 +16,10 @@ use d2l_rnn::nn::{
     Cell, GruCell, LstmCell, ModelKind, Nonlinearity, RNNModel, Recurrent, RnnCell, RnnConfig,
 };
 use d2l_rnn::optim::{Adam, Optimizer, Sgd};
-use d2l_rnn::scratch::{get_params, RnnScratch};
+use d2l_rnn::predict::Sampler;
+use d2l_rnn::scratch::{
+    get_gru_params, get_lstm_params, get_params, GruScratch, LstmScratch, RnnScratch,
+};
 use d2l_rnn::train::{format_epoch_line, train, History, TrainConfig, TrainEvent};
 use d2l_rnn::{Error, Result};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -116,6 +120,16 @@ struct GenerateArgs {
     /// Characters to write after the prefix.
     #[arg(long, default_value_t = 50)]
     len: usize,
+    /// Sampling temperature: 0 is greedy (the section's predict_rnn), 1 samples
+    /// the model's distribution, above 1 is more random.
+    #[arg(long, default_value_t = 0.0)]
+    temperature: f64,
+    /// Sample only among the k most likely characters.
+    #[arg(long)]
+    top_k: Option<usize>,
+    /// Seed of the sampling: the same seed writes the same text.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
 }
 
 fn main() {
@@ -170,12 +184,33 @@ fn train_with_progress<M: RecurrentModel, O: Optimizer<M::Elem>>(
     history
 }
 
-/// The from-scratch RNN, built from `cfg` and trained with SGD.
-fn train_scratch(corpus: &Corpus, cfg: &TrainConfig, label: &str) -> Result<(RnnScratch, History)> {
+/// A from-scratch model of `kind` (weights N(0, 0.01²) seeded by `cfg.seed`), trained with SGD.
+fn train_scratch(
+    kind: ModelKind,
+    corpus: &Corpus,
+    cfg: &TrainConfig,
+    label: &str,
+) -> Result<(AnyModel, History)> {
     cfg.validate()?;
-    let mut model = RnnScratch::new(get_params(corpus.vocab_size(), cfg.num_hiddens, cfg.seed));
-    let history = train_with_progress(&mut model, &mut Sgd { lr: cfg.lr }, corpus, cfg, label)?;
-    Ok((model, history))
+    let (vocab, hidden, seed) = (corpus.vocab_size(), cfg.num_hiddens, cfg.seed);
+    let mut sgd = Sgd { lr: cfg.lr };
+    Ok(match kind {
+        ModelKind::Rnn => {
+            let mut m = RnnScratch::new(get_params(vocab, hidden, seed));
+            let h = train_with_progress(&mut m, &mut sgd, corpus, cfg, label)?;
+            (AnyModel::RnnScratch(m), h)
+        }
+        ModelKind::Gru => {
+            let mut m = GruScratch::new(get_gru_params(vocab, hidden, seed));
+            let h = train_with_progress(&mut m, &mut sgd, corpus, cfg, label)?;
+            (AnyModel::GruScratch(m), h)
+        }
+        ModelKind::Lstm => {
+            let mut m = LstmScratch::new(get_lstm_params(vocab, hidden, seed));
+            let h = train_with_progress(&mut m, &mut sgd, corpus, cfg, label)?;
+            (AnyModel::LstmScratch(m), h)
+        }
+    })
 }
 
 /// A concise `RNNModel` (layer seeded by `cfg.seed`, dense by `cfg.seed + 1`) trained with Adam.
@@ -209,7 +244,7 @@ fn run_section() -> Result<()> {
             sampling,
             ..TrainConfig::default()
         };
-        let (_, history) = train_scratch(&corpus, &cfg, &format!("{sampling}"))?;
+        let (_, history) = train_scratch(ModelKind::Rnn, &corpus, &cfg, &format!("{sampling}"))?;
         let path = PathBuf::from(format!("history-{sampling}.json"));
         history.save_json(&path)?;
         rows.push((sampling, history, section));
@@ -269,36 +304,26 @@ fn run_train(args: TrainArgs) -> Result<()> {
         nonlinearity: args.nonlinearity,
         ..RnnConfig::new(corpus.vocab_size(), args.hidden)
     };
-    let label = if concise {
-        format!("{} {} {sampling}", args.model, args.implementation)
-    } else {
+    let label = if args.model == ModelKind::Rnn && !concise {
         sampling.to_string()
+    } else {
+        format!("{} {} {sampling}", args.model, args.implementation)
     };
-    let (model, history) =
-        match (args.model, args.implementation) {
-            (ModelKind::Rnn, Implementation::Scratch) => {
-                let (m, h) = train_scratch(&corpus, &cfg, &label)?;
-                (AnyModel::RnnScratch(m), h)
-            }
-            (kind, Implementation::Scratch) => return Err(Error::InvalidArgument {
-                name: "model",
-                value: kind.to_string(),
-                hint: "the from-scratch GRU and LSTM are not in this build yet; use --impl concise"
-                    .into(),
-            }),
-            (ModelKind::Rnn, Implementation::Concise) => {
-                let (m, h) = train_concise::<RnnCell>(&corpus, &cfg, layer, &label)?;
-                (AnyModel::Rnn(m), h)
-            }
-            (ModelKind::Gru, Implementation::Concise) => {
-                let (m, h) = train_concise::<GruCell>(&corpus, &cfg, layer, &label)?;
-                (AnyModel::Gru(m), h)
-            }
-            (ModelKind::Lstm, Implementation::Concise) => {
-                let (m, h) = train_concise::<LstmCell>(&corpus, &cfg, layer, &label)?;
-                (AnyModel::Lstm(m), h)
-            }
-        };
+    let (model, history) = match (args.model, args.implementation) {
+        (kind, Implementation::Scratch) => train_scratch(kind, &corpus, &cfg, &label)?,
+        (ModelKind::Rnn, Implementation::Concise) => {
+            let (m, h) = train_concise::<RnnCell>(&corpus, &cfg, layer, &label)?;
+            (AnyModel::Rnn(m), h)
+        }
+        (ModelKind::Gru, Implementation::Concise) => {
+            let (m, h) = train_concise::<GruCell>(&corpus, &cfg, layer, &label)?;
+            (AnyModel::Gru(m), h)
+        }
+        (ModelKind::Lstm, Implementation::Concise) => {
+            let (m, h) = train_concise::<LstmCell>(&corpus, &cfg, layer, &label)?;
+            (AnyModel::Lstm(m), h)
+        }
+    };
     println!(
         "final perplexity {:.6}, {:.3} sec per epoch",
         history.final_perplexity().unwrap_or(f64::NAN),
@@ -320,6 +345,14 @@ fn run_generate(args: GenerateArgs) -> Result<()> {
     if args.prefix.is_empty() {
         return Err(Error::EmptyPrefix);
     }
-    println!("{}", model.predict(&args.prefix, args.len, &vocab)?);
+    let sampler = Sampler {
+        temperature: args.temperature,
+        top_k: args.top_k,
+        seed: args.seed,
+    };
+    println!(
+        "{}",
+        model.predict_with(&args.prefix, args.len, &vocab, &sampler)?
+    );
     Ok(())
 }

@@ -8,7 +8,9 @@ use d2l_rnn::data::Vocab;
 use d2l_rnn::model::Parameters;
 use d2l_rnn::nn::{Cell, GruCell, LstmCell, RNNModel, Recurrent, Rnn, RnnCell, RnnConfig};
 use d2l_rnn::predict::predict_rnn;
-use d2l_rnn::scratch::{get_params, RnnScratch};
+use d2l_rnn::scratch::{
+    get_gru_params, get_lstm_params, get_params, GruScratch, LstmScratch, RnnScratch,
+};
 use d2l_rnn::Error;
 use safetensors::tensor::{Dtype, TensorView};
 use safetensors::SafeTensors;
@@ -330,4 +332,36 @@ fn saving_is_atomic_and_replaces_the_old_file() {
         .collect();
     assert_eq!(leftovers, [std::ffi::OsString::from("model.safetensors")]);
     std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn load_any_opens_the_from_scratch_gru_and_lstm() {
+    let v = vocab();
+    let path = temp_path("any-gated.safetensors");
+    let mut gru = GruScratch::new(get_gru_params(v.len(), 8, 1));
+    let any = AnyModel::GruScratch(gru.clone());
+    any.save(&path, &v).unwrap();
+    let (mut loaded, v2) = load_any(&path).unwrap();
+    assert!(matches!(loaded, AnyModel::GruScratch(_)));
+    assert_eq!(
+        loaded.predict("我想", 10, &v2).unwrap(),
+        predict_rnn("我想", 10, &mut gru, &v).unwrap()
+    );
+    let err = load_concise::<GruCell>(&path, None)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("holds a gru scratch model, expected gru concise"),
+        "{err}"
+    );
+
+    let mut lstm = LstmScratch::new(get_lstm_params(v.len(), 8, 2));
+    AnyModel::LstmScratch(lstm.clone()).save(&path, &v).unwrap();
+    let (mut loaded, v2) = load_any(&path).unwrap();
+    assert!(matches!(loaded, AnyModel::LstmScratch(_)));
+    assert_eq!(
+        loaded.predict("我想", 10, &v2).unwrap(),
+        predict_rnn("我想", 10, &mut lstm, &v).unwrap()
+    );
+    std::fs::remove_file(&path).ok();
 }

@@ -133,7 +133,7 @@ fn the_default_is_still_the_from_scratch_rnn() {
 fn options_that_do_not_fit_are_errors_with_a_message() {
     let dir = temp_dir("bad");
     for (extra, expected) in [
-        (vec!["--model", "lstm"], "from-scratch GRU and LSTM"),
+        (vec!["--model", "lstm", "--bidirectional"], "--impl concise"),
         (vec!["--num-layers", "2"], "--impl concise"),
         (
             vec![
@@ -159,5 +159,68 @@ fn options_that_do_not_fit_are_errors_with_a_message() {
         assert!(stderr.contains(expected), "{extra:?}: {stderr}");
         assert!(!stderr.contains("panicked"), "{extra:?}: {stderr}");
     }
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn the_from_scratch_gru_and_lstm_train_save_and_generate() {
+    let dir = temp_dir("scratch");
+    for (kind, name) in [(ModelKind::Gru, "gru"), (ModelKind::Lstm, "lstm")] {
+        let (out, model) = train(&dir, &["--model", name, "--lr", "1", "--clip", "1"]);
+        let (stdout, stderr) = text(&out);
+        assert!(out.status.success(), "{name}\n{stdout}\n{stderr}");
+        let (any, _) = load_any(&model).unwrap();
+        assert_eq!(
+            (any.kind(), any.implementation()),
+            (kind, Implementation::Scratch)
+        );
+        let out = bin()
+            .args(["generate", "--load"])
+            .arg(&model)
+            .args(["--prefix", "深埋"])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", text(&out).1);
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn generate_samples_with_temperature_top_k_and_seed() {
+    let dir = temp_dir("sampling");
+    let (out, model) = train(&dir, &["--model", "gru", "--impl", "concise"]);
+    assert!(out.status.success(), "{}", text(&out).1);
+    let generate = |extra: &[&str]| {
+        let out = bin()
+            .args(["generate", "--load"])
+            .arg(&model)
+            .args(["--prefix", "深埋", "--len", "30"])
+            .args(extra)
+            .output()
+            .unwrap();
+        let (stdout, stderr) = text(&out);
+        assert!(out.status.success(), "{extra:?}: {stderr}");
+        stdout
+    };
+    let hot = ["--temperature", "5", "--seed", "3"];
+    assert_eq!(generate(&hot), generate(&hot), "same seed, same text");
+    assert_ne!(
+        generate(&hot),
+        generate(&["--temperature", "5", "--seed", "4"]),
+        "another seed, other text (30 characters at temperature 5)"
+    );
+    let greedy = generate(&[]);
+    assert_eq!(
+        greedy,
+        generate(&["--temperature", "3", "--top-k", "1", "--seed", "9"])
+    );
+    let out = bin()
+        .args(["generate", "--load"])
+        .arg(&model)
+        .args(["--prefix", "深埋", "--temperature=-1"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out).1.contains("temperature"), "{}", text(&out).1);
     std::fs::remove_dir_all(&dir).ok();
 }

@@ -155,7 +155,10 @@ fn bad_settings_are_named() {
 #[test]
 fn a_corpus_too_short_for_one_batch_is_an_error_not_a_panic() {
     let corpus = Corpus::from_text("短短的");
-    let cfg = TrainConfig { prefixes: vec!["短".into()], ..small_config(Sampling::Consecutive) };
+    let cfg = TrainConfig {
+        prefixes: vec!["短".into()],
+        ..small_config(Sampling::Consecutive)
+    };
     let mut model = RnnScratch::new(get_params(corpus.vocab_size(), 4, 0));
     let err = train(&mut model, &mut Sgd { lr: 1.0 }, &corpus, &cfg, &mut |_| {}).unwrap_err();
     assert!(matches!(err, Error::CorpusTooShort { len: 3, .. }), "{err}");

@@ -3,7 +3,6 @@
 use super::recurrent::{Cell, CellBackward, CellForward, Recurrent};
 use super::{ModelKind, Nonlinearity, RnnConfig};
 use crate::error::{Error, Result};
-use crate::loss::Exp;
 use crate::model::Real;
 use ndarray::Array3;
 

@@ -593,8 +593,8 @@ impl<C: Cell<A>, A: Real> Engine<C, A> {
                     if self.cfg.bias {
                         buf.hw.assign(&w.bias_hh);
                     }
+                    // A small product (n rows): one thread, threads would cost more.
                     let h_prev = buf.h.slice(s![k * n..(k + 1) * n, ..]); // [n, H]
-                                                                          // Small (n rows): one thread; threads cost more than they save here.
                     matmul_serial(A::one(), &h_prev, &w.weight_hh.t(), hw_beta, &mut buf.hw);
                     let xw =
                         &buf.xw.as_slice().expect("standard layout")[t * n * gh..(t + 1) * n * gh];
