@@ -260,7 +260,25 @@ fn run_section() -> Result<()> {
             history.mean_epoch_seconds()
         );
     }
-    println!("\nper-epoch histories: history-random.json, history-consecutive.json");
+    let curves: Vec<(&str, &History)> = rows
+        .iter()
+        .map(|(sampling, history, _)| {
+            (
+                if *sampling == Sampling::Random {
+                    "random"
+                } else {
+                    "consecutive"
+                },
+                history,
+            )
+        })
+        .collect();
+    let plot = PathBuf::from("perplexity.svg");
+    d2l_rnn::plot::save_perplexity_svg(&plot, &curves)?;
+    println!(
+        "\nper-epoch histories: history-random.json, history-consecutive.json; curves: {}",
+        plot.display()
+    );
     Ok(())
 }
 
