@@ -9,7 +9,7 @@ use std::collections::HashSet;
 /// lyric-like text scores high, random characters score near zero. The
 /// section's own epoch-250 lines score 0.74 to 0.82, its untrained line
 /// (分开代爬领橱烧队江榜爽纵) 0.0, and random characters from the vocabulary
-/// 0.004 on average; our runs score 0.55 to 0.61.
+/// 0.004 on average; our runs scored 0.55 to 0.94.
 fn known_bigram_share(corpus: &Corpus, text: &str) -> f64 {
     let chars: Vec<char> = corpus
         .vocab
