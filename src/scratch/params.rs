@@ -2,9 +2,6 @@
 
 use crate::model::{Parameters, Real};
 use ndarray::{Array1, Array2, ArrayViewD, ArrayViewMutD};
-use ndarray_rand::rand::rngs::StdRng;
-use ndarray_rand::rand::SeedableRng;
-use ndarray_rand::rand_distr::{Distribution, Normal};
 
 /// Weights of the section's RNN, with \\(d = q\\) = vocabulary size and
 /// \\(h\\) hidden units:
@@ -54,18 +51,10 @@ impl<A: Real> RnnParams<A> {
     /// assert!(a.w_xh.iter().all(|w| w.abs() < 0.1));
     /// ```
     pub fn normal(vocab_size: usize, num_hiddens: usize, std: f64, seed: u64) -> Self {
-        let mut rng = StdRng::seed_from_u64(seed);
-        // A NaN or infinite std is treated as 0 so that this cannot fail.
-        let std = if std.is_finite() { std.abs() } else { 0.0 };
-        let normal = Normal::new(0.0, std).expect("a finite, non-negative std is valid");
-        let mut draw = |shape: (usize, usize)| {
-            Array2::from_shape_simple_fn(shape, || {
-                A::from_f64(normal.sample(&mut rng)).unwrap_or_else(A::zero)
-            })
-        };
-        let w_xh = draw((vocab_size, num_hiddens));
-        let w_hh = draw((num_hiddens, num_hiddens));
-        let w_hq = draw((num_hiddens, vocab_size));
+        let mut draw = super::gru::NormalInit::new(std, seed);
+        let w_xh = draw.matrix((vocab_size, num_hiddens));
+        let w_hh = draw.matrix((num_hiddens, num_hiddens));
+        let w_hq = draw.matrix((num_hiddens, vocab_size));
         RnnParams {
             w_xh,
             w_hh,
