@@ -1,81 +1,40 @@
 //! Softmax cross-entropy and perplexity.
 
+use crate::math::vectorized;
 use crate::model::Real;
 use ndarray::{ArrayView2, ArrayViewMut2, Axis};
 
-/// \\(e^x\\) as the loss needs it: for `f32` a branch-free polynomial the
-/// compiler can vectorise (relative error below 3e-7 on \\([-87, 88]\\);
-/// inputs below -87 give \\(e^{-87}\\), which a softmax cannot tell from 0),
-/// for `f64` the standard library's `exp` (gradient checks want every
-/// digit).
-pub trait Exp: Copy {
-    /// \\(e^x\\); NaN stays NaN.
-    fn exp_fast(self) -> Self;
-}
-
-impl Exp for f64 {
-    fn exp_fast(self) -> f64 {
-        self.exp()
-    }
-}
-
-impl Exp for f32 {
-    /// Cody–Waite range reduction \\(x = n \ln 2 + r\\), \\(|r| \le \ln 2 / 2\\),
-    /// a degree-7 polynomial for \\(e^r\\), then \\(2^n\\) built from its bits.
-    ///
-    /// ```
-    /// use d2l_rnn::loss::Exp;
-    /// for x in [-80.0f32, -3.7, -0.5, 0.0, 0.25, 10.0, 88.0] {
-    ///     assert!((x.exp_fast() - x.exp()).abs() <= 3e-7 * x.exp());
-    /// }
-    /// assert!(f32::NAN.exp_fast().is_nan());
-    /// ```
-    #[inline(always)]
-    fn exp_fast(self) -> f32 {
-        const LOG2E: f32 = std::f32::consts::LOG2_E;
-        const LN2_HI: f32 = 0.693_359_4;
-        const LN2_LO: f32 = -2.121_944_4e-4;
-        // Adding and subtracting 1.5 * 2^23 rounds to the nearest integer.
-        const ROUND: f32 = 12_582_912.0;
-        let x = self.clamp(-87.0, 88.0);
-        let t = x * LOG2E + ROUND;
-        let n = t - ROUND;
-        let r = x - n * LN2_HI - n * LN2_LO;
-        let p = 1.987_569_1e-4;
-        let p = p * r + 1.398_199_9e-3;
-        let p = p * r + 8.333_452e-3;
-        let p = p * r + 4.166_579_6e-2;
-        let p = p * r + 1.666_666_5e-1;
-        let p = p * r + 0.5;
-        let p = p * r * r + r + 1.0;
-        // The low bits of `t` hold n; integer arithmetic (no float-to-int
-        // conversion) keeps the loop vectorisable. 2^n = bits (n + 127) << 23.
-        let n_bits = t.to_bits().wrapping_sub(ROUND.to_bits());
-        let scale = f32::from_bits(n_bits.wrapping_add(127) << 23);
-        p * scale
-    }
-}
+pub use crate::math::Exp;
 
 /// Loss of one row and its gradient: `d = (softmax(o) - e_target) * scale`.
+#[inline(always)]
 fn row_loss<A: Real>(o: &[A], d: &mut [A], target: usize, scale: A) -> f64 {
-    // Eight independent lanes let the compiler vectorise the reductions.
+    // Eight independent lanes in fixed-size chunks let the compiler
+    // vectorise the reductions.
     let mut lanes = [A::neg_infinity(); 8];
-    for chunk in o.chunks(8) {
+    let chunks = o.chunks_exact(8);
+    let rest = chunks.remainder();
+    for chunk in chunks {
         for (l, &v) in lanes.iter_mut().zip(chunk) {
             *l = if v > *l { v } else { *l };
         }
     }
-    let max = lanes.iter().fold(A::neg_infinity(), |m, &v| m.max(v));
+    let max = rest
+        .iter()
+        .chain(&lanes)
+        .fold(A::neg_infinity(), |m, &v| if v > m { v } else { m });
     for (d, &v) in d.iter_mut().zip(o) {
         *d = (v - max).exp_fast();
     }
     let mut sums = [A::zero(); 8];
-    for chunk in d.chunks(8) {
+    let chunks = d.chunks_exact(8);
+    let rest: A = chunks.remainder().iter().copied().sum();
+    for chunk in chunks {
         for (s, &v) in sums.iter_mut().zip(chunk) {
             *s += v;
         }
     }
-    let sum: A = sums.iter().copied().sum();
+    let sum: A = sums.iter().copied().sum::<A>() + rest;
     let inv = scale / sum;
     for v in d.iter_mut() {
         *v *= inv;
@@ -91,18 +50,20 @@ fn block_loss<A: Real>(
     targets: &[usize],
     scale: A,
 ) -> f64 {
-    let mut total = 0.0;
-    for ((o, mut d), &t) in logits
-        .outer_iter()
-        .zip(d_logits.outer_iter_mut())
-        .zip(targets)
-    {
-        total += match (o.as_slice(), d.as_slice_mut()) {
-            (Some(o), Some(d)) => row_loss(o, d, t, scale),
-            _ => row_loss(&o.to_vec(), &mut vec![A::zero(); o.len()], t, scale),
-        };
-    }
-    total
+    vectorized(|| {
+        let mut total = 0.0;
+        for ((o, mut d), &t) in logits
+            .outer_iter()
+            .zip(d_logits.outer_iter_mut())
+            .zip(targets)
+        {
+            total += match (o.as_slice(), d.as_slice_mut()) {
+                (Some(o), Some(d)) => row_loss(o, d, t, scale),
+                _ => row_loss(&o.to_vec(), &mut vec![A::zero(); o.len()], t, scale),
+            };
+        }
+        total
+    })
 }
 
 /// Mean softmax cross-entropy of `logits` `(N, q)` against the targets `y`

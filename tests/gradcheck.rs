@@ -17,8 +17,12 @@ const EPS: f64 = 1e-5;
 const TOL: f64 = 1e-4;
 
 fn random_batch(rng: &mut StdRng) -> (Array2<usize>, Array2<usize>) {
-    let x = Array2::from_shape_simple_fn((BATCH, STEPS), || rng.random_range(0..VOCAB));
-    let y = Array2::from_shape_simple_fn((BATCH, STEPS), || rng.random_range(0..VOCAB));
+    random_batch_of(rng, BATCH, STEPS)
+}
+
+fn random_batch_of(rng: &mut StdRng, batch: usize, steps: usize) -> (Array2<usize>, Array2<usize>) {
+    let x = Array2::from_shape_simple_fn((batch, steps), || rng.random_range(0..VOCAB));
+    let y = Array2::from_shape_simple_fn((batch, steps), || rng.random_range(0..VOCAB));
     (x, y)
 }
 
@@ -40,6 +44,12 @@ fn relative_error(a: f64, b: f64) -> f64 {
 
 /// Checks every parameter and the initial state; returns the worst relative error.
 fn check(h0: Array2<f64>, seed: u64) -> f64 {
+    check_shape(h0, seed, STEPS)
+}
+
+/// [`check`] for a batch of `h0.nrows()` sequences of `steps` steps.
+fn check_shape(h0: Array2<f64>, seed: u64, steps: usize) -> f64 {
+    let batch = h0.nrows();
     let mut rng = StdRng::seed_from_u64(seed);
     // Larger weights than the section's 0.01 so that every term matters.
     let mut model = RnnScratch::new(RnnParams::<f64>::normal(VOCAB, HIDDEN, 0.5, seed));
@@ -51,7 +61,7 @@ fn check(h0: Array2<f64>, seed: u64) -> f64 {
         .params
         .b_q
         .mapv_inplace(|_| rng.random_range(-0.5..0.5));
-    let (x, y) = random_batch(&mut rng);
+    let (x, y) = random_batch_of(&mut rng, batch, steps);
 
     let mut state = h0.clone();
     let logits = model.forward(x.view(), &mut state).to_owned();
@@ -91,7 +101,7 @@ fn check(h0: Array2<f64>, seed: u64) -> f64 {
             worst = worst.max(err);
         }
     }
-    for i in 0..BATCH {
+    for i in 0..batch {
         for j in 0..HIDDEN {
             let mut h = h0.clone();
             h[[i, j]] += EPS;
@@ -116,6 +126,17 @@ fn bptt_matches_finite_differences_from_a_zero_state() {
     // Random sampling: every mini-batch starts from zeros.
     let worst = check(Array2::zeros((BATCH, HIDDEN)), 1);
     eprintln!("worst relative error (zero state): {worst:e}");
+}
+
+#[test]
+fn bptt_matches_finite_differences_across_pipeline_chunks() {
+    // 40 sequences: the forward and backward passes cut 10 steps into
+    // chunks of 4, 4 and 2 steps, shared between two threads.
+    assert_eq!(d2l_rnn::pipeline::chunk_steps(40), 4);
+    let mut rng = StdRng::seed_from_u64(9);
+    let h0 = Array2::from_shape_simple_fn((40, HIDDEN), || rng.random_range(-0.5..0.5));
+    let worst = check_shape(h0, 3, 10);
+    eprintln!("worst relative error (3 chunks): {worst:e}");
 }
 
 #[test]

@@ -41,6 +41,7 @@ impl<A: Real> Cell<A> for LstmCell {
         Ok(LstmCell)
     }
 
+    #[inline(always)]
     fn forward_step(&self, s: CellForward<'_, A>) {
         let hs = s.hidden;
         let rows = s.xw.chunks_exact(4 * hs).zip(s.hw.chunks_exact(4 * hs));
@@ -62,6 +63,7 @@ impl<A: Real> Cell<A> for LstmCell {
         }
     }
 
+    #[inline(always)]
     fn backward_step(&self, s: CellBackward<'_, A>) {
         let hs = s.hidden;
         let one = A::one();

@@ -6,6 +6,7 @@
 use super::{intern, shape_str, ModelKind, RnnConfig};
 use crate::error::{Error, Result};
 use crate::linalg::{matmul, matmul_serial};
+use crate::math::vectorized;
 use crate::model::{Parameters, Real};
 use ndarray::{
     s, Array1, Array2, Array3, ArrayView2, ArrayView3, ArrayViewD, ArrayViewMut2, ArrayViewMut3,
@@ -607,15 +608,19 @@ impl<C: Cell<A>, A: Real> Engine<C, A> {
                     };
                     let cache = &mut buf.cache.as_slice_mut().expect("standard layout")
                         [k * n * cw..(k + 1) * n * cw];
-                    self.cell.forward_step(CellForward {
-                        hidden: hs,
-                        xw,
-                        hw: buf.hw.as_slice().expect("standard layout"),
-                        h_prev,
-                        c_prev,
-                        h,
-                        c,
-                        cache,
+                    let hw = buf.hw.as_slice().expect("standard layout");
+                    let cell = &self.cell;
+                    vectorized(|| {
+                        cell.forward_step(CellForward {
+                            hidden: hs,
+                            xw,
+                            hw,
+                            h_prev,
+                            c_prev,
+                            h,
+                            c,
+                            cache,
+                        })
                     });
                     y.slice_mut(s![t * n..(t + 1) * n, d * hs..(d + 1) * hs])
                         .assign(&buf.h.slice(s![(k + 1) * n..(k + 2) * n, ..]));
@@ -769,7 +774,7 @@ impl<C: Cell<A>, A: Real> Engine<C, A> {
                     } else {
                         &[]
                     };
-                    self.cell.backward_step(CellBackward {
+                    let step = CellBackward {
                         hidden: hs,
                         h_prev: &h_all[k * n * hs..(k + 1) * n * hs],
                         h: &h_all[(k + 1) * n * hs..(k + 2) * n * hs],
@@ -782,7 +787,9 @@ impl<C: Cell<A>, A: Real> Engine<C, A> {
                             [t * n * gh..(t + 1) * n * gh],
                         d_hw: &mut buf.d_hw.as_slice_mut().expect("standard layout")
                             [k * n * gh..(k + 1) * n * gh],
-                    });
+                    };
+                    let cell = &self.cell;
+                    vectorized(|| cell.backward_step(step));
                     // dh_{t-1} = (direct part, left in d_h) + d(hw) W_hh
                     let d_hw = buf.d_hw.slice(s![k * n..(k + 1) * n, ..]);
                     matmul_serial(A::one(), &d_hw, &w.weight_hh, A::one(), &mut buf.d_h);

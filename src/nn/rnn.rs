@@ -33,6 +33,7 @@ impl<A: Real> Cell<A> for RnnCell {
         })
     }
 
+    #[inline(always)]
     fn forward_step(&self, s: CellForward<'_, A>) {
         let rows = s.h.iter_mut().zip(s.xw).zip(s.hw);
         match self.nonlinearity {
@@ -41,6 +42,7 @@ impl<A: Real> Cell<A> for RnnCell {
         }
     }
 
+    #[inline(always)]
     fn backward_step(&self, s: CellBackward<'_, A>) {
         let relu = self.nonlinearity == Nonlinearity::Relu;
         let rows =

@@ -8,6 +8,7 @@
 //! \\((R_t \odot H_{t-1}) W_{hh}\\), as the MXNet original does.
 
 use crate::linalg::{matmul, matmul_serial};
+use crate::math::vectorized;
 use crate::model::{Parameters, Real, RecurrentModel};
 use ndarray::{s, Array1, Array2, ArrayView2, ArrayViewD, ArrayViewMut2, ArrayViewMutD, Axis, Zip};
 use ndarray_rand::rand::rngs::StdRng;
@@ -439,16 +440,18 @@ impl<A: Real> RecurrentModel for GruScratch<A> {
             let mut r_h = self.reset_hidden.slice_mut(now); // [n, h]
             matmul_serial(A::one(), &h_prev, &p.w_hz, A::one(), &mut z);
             matmul_serial(A::one(), &h_prev, &p.w_hr, A::one(), &mut r);
-            z.mapv_inplace(sigmoid);
-            Zip::from(&mut r_h)
-                .and(&mut r)
-                .and(&h_prev)
-                .for_each(|rh, r, &h| {
-                    *r = sigmoid(*r);
-                    *rh = *r * h;
-                });
+            vectorized(|| {
+                z.mapv_inplace(sigmoid);
+                Zip::from(&mut r_h)
+                    .and(&mut r)
+                    .and(&h_prev)
+                    .for_each(|rh, r, &h| {
+                        *r = sigmoid(*r);
+                        *rh = *r * h;
+                    });
+            });
             matmul_serial(A::one(), &r_h, &p.w_hh, A::one(), &mut h_tilda);
-            h_tilda.mapv_inplace(A::tanh);
+            vectorized(|| h_tilda.mapv_inplace(A::tanh_fast));
             Zip::from(rest.slice_mut(s![..n, ..]))
                 .and(&z)
                 .and(&h_prev)
@@ -571,7 +574,7 @@ impl<A: Real> RecurrentModel for GruScratch<A> {
 
 /// The logistic function \\(\sigma(x) = 1 / (1 + e^{-x})\\).
 pub(super) fn sigmoid<A: Real>(x: A) -> A {
-    A::one() / (A::one() + (-x).exp())
+    x.sigmoid_fast()
 }
 
 /// Draws matrices from \\(N(0, \mathrm{std}^2)\\) with one seeded generator.

@@ -5,6 +5,7 @@
 
 use super::gru::{gather_rows, scatter_rows, sigmoid, sum_rows_into, NormalInit};
 use crate::linalg::{matmul, matmul_serial};
+use crate::math::vectorized;
 use crate::model::{Parameters, Real, RecurrentModel};
 use ndarray::{s, Array1, Array2, ArrayView2, ArrayViewD, ArrayViewMutD, Axis, Zip};
 
@@ -501,30 +502,32 @@ impl<A: Real> RecurrentModel for LstmScratch<A> {
             matmul_serial(A::one(), &h_prev, &p.w_hf, A::one(), &mut f);
             matmul_serial(A::one(), &h_prev, &p.w_ho, A::one(), &mut o);
             matmul_serial(A::one(), &h_prev, &p.w_hc, A::one(), &mut c_tilda);
-            Zip::from(&mut i)
-                .and(&mut f)
-                .and(&mut o)
-                .and(&mut c_tilda)
-                .for_each(|i, f, o, c| {
-                    *i = sigmoid(*i);
-                    *f = sigmoid(*f);
-                    *o = sigmoid(*o);
-                    *c = c.tanh();
-                });
-            Zip::from(c_rest.slice_mut(s![..n, ..]))
-                .and(&mut tanh_c)
-                .and(&f)
-                .and(&c_prev)
-                .and(&i)
-                .and(&c_tilda)
-                .for_each(|c, tc, &f, &cp, &i, &ct| {
-                    *c = f * cp + i * ct;
-                    *tc = c.tanh();
-                });
-            Zip::from(h_rest.slice_mut(s![..n, ..]))
-                .and(&o)
-                .and(&tanh_c)
-                .for_each(|h, &o, &tc| *h = o * tc);
+            vectorized(|| {
+                Zip::from(&mut i)
+                    .and(&mut f)
+                    .and(&mut o)
+                    .and(&mut c_tilda)
+                    .for_each(|i, f, o, c| {
+                        *i = sigmoid(*i);
+                        *f = sigmoid(*f);
+                        *o = sigmoid(*o);
+                        *c = c.tanh_fast();
+                    });
+                Zip::from(c_rest.slice_mut(s![..n, ..]))
+                    .and(&mut tanh_c)
+                    .and(&f)
+                    .and(&c_prev)
+                    .and(&i)
+                    .and(&c_tilda)
+                    .for_each(|c, tc, &f, &cp, &i, &ct| {
+                        *c = f * cp + i * ct;
+                        *tc = c.tanh_fast();
+                    });
+                Zip::from(h_rest.slice_mut(s![..n, ..]))
+                    .and(&o)
+                    .and(&tanh_c)
+                    .for_each(|h, &o, &tc| *h = o * tc);
+            });
         }
         state.0.assign(&self.hiddens.slice(s![steps * n.., ..]));
         state.1.assign(&self.cells.slice(s![steps * n.., ..]));

@@ -3,9 +3,15 @@
 //! written by hand.
 
 use super::params::RnnParams;
-use crate::linalg::{matmul, matmul_serial};
+use crate::linalg::matmul_serial;
+use crate::math::tanh_inplace;
 use crate::model::{Real, RecurrentModel};
+use crate::pipeline::{chunk_steps, lock, Flags, Queue};
 use ndarray::{s, Array2, ArrayView2, Axis, Zip};
+use std::sync::Mutex;
+
+/// Columns per block of the output layer's weight gradient.
+const OUTPUT_BLOCK: usize = 128;
 
 /// The section's `init_rnn_state`: a zero hidden state `(batch_size, num_hiddens)`.
 ///
@@ -154,30 +160,79 @@ impl<A: Real> RecurrentModel for RnnScratch<A> {
         let (n, steps) = inputs.dim();
         self.ensure_buffers(n, steps);
         self.inputs.assign(&inputs.t());
-        let p = &self.params;
-        self.hiddens.slice_mut(s![..n, ..]).assign(state);
-        for t in 0..steps {
-            let (done, mut rest) = self.hiddens.view_mut().split_at(Axis(0), (t + 1) * n);
-            let h_prev = done.slice(s![t * n.., ..]); // [n, h]
-            let mut a = rest.slice_mut(s![..n, ..]); // [n, h], becomes H_t
-            for (mut row, &c) in a.outer_iter_mut().zip(self.inputs.row(t)) {
-                Zip::from(&mut row)
-                    .and(&p.w_xh.row(c))
-                    .and(&p.b_h)
-                    .for_each(|a, &w, &b| *a = w + b);
+        let RnnScratch {
+            params: p,
+            inputs,
+            hiddens,
+            logits,
+            ..
+        } = self;
+        let (mut h0, mut h_rest) = hiddens.view_mut().split_at(Axis(0), n);
+        h0.assign(state);
+        // Chunks of `k` time steps: the recurrence fills one chunk of H at a
+        // time on one thread, while both threads compute O = H W_hq + b_q
+        // for the chunks already filled.
+        let k = chunk_steps(n);
+        let rows = k * n;
+        let h_chunks: Vec<_> = h_rest
+            .axis_chunks_iter_mut(Axis(0), rows)
+            .map(Mutex::new)
+            .collect();
+        let o_chunks: Vec<_> = logits
+            .axis_chunks_iter_mut(Axis(0), rows)
+            .map(Mutex::new)
+            .collect();
+        let (filled, queue) = (Flags::new(h_chunks.len()), Queue::new(h_chunks.len()));
+        let outputs = || {
+            while let Some(c) = queue.claim() {
+                filled.wait(c);
+                let h = lock(&h_chunks[c]);
+                let mut o = lock(&o_chunks[c]);
+                matmul_serial(A::one(), &*h, &p.w_hq, A::zero(), &mut *o);
+                *o += &p.b_q;
             }
-            matmul_serial(A::one(), &h_prev, &p.w_hh, A::one(), &mut a);
-            a.mapv_inplace(A::tanh);
-        }
-        state.assign(&self.hiddens.slice(s![steps * n.., ..]));
-        let h_all = self.hiddens.slice(s![n.., ..]); // [T n, h]
-        matmul(A::one(), &h_all, &p.w_hq, A::zero(), &mut self.logits);
-        self.logits += &p.b_q;
+        };
+        rayon::join(
+            || {
+                // H_t = tanh(W_xh[x_t] + b_h + H_{t-1} W_hh), chunk by chunk;
+                // `carry` holds the last H of the previous chunk.
+                let mut carry = state.clone();
+                for (c, chunk) in h_chunks.iter().enumerate() {
+                    let mut h = lock(chunk);
+                    for j in 0..h.nrows() / n {
+                        let (done, mut rest) = h.view_mut().split_at(Axis(0), j * n);
+                        let mut a = rest.slice_mut(s![..n, ..]); // [n, h], becomes H_t
+                        for (mut row, &x) in a.outer_iter_mut().zip(inputs.row(c * k + j)) {
+                            Zip::from(&mut row)
+                                .and(&p.w_xh.row(x))
+                                .and(&p.b_h)
+                                .for_each(|a, &w, &b| *a = w + b);
+                        }
+                        if j == 0 {
+                            matmul_serial(A::one(), &carry, &p.w_hh, A::one(), &mut a);
+                        } else {
+                            let h_prev = done.slice(s![(j - 1) * n.., ..]);
+                            matmul_serial(A::one(), &h_prev, &p.w_hh, A::one(), &mut a);
+                        }
+                        match a.as_slice_mut() {
+                            Some(a) => tanh_inplace(a),
+                            None => a.mapv_inplace(A::tanh_fast),
+                        }
+                    }
+                    carry.assign(&h.slice(s![h.nrows() - n.., ..]));
+                    drop(h);
+                    filled.set(c);
+                }
+                state.assign(&carry);
+                outputs();
+            },
+            outputs,
+        );
         self.logits.view()
     }
 
     fn backward(&mut self, d_logits: ArrayView2<'_, A>) {
-        let (steps, n) = self.inputs.dim();
+        let n = self.inputs.ncols();
         let RnnScratch {
             params: p,
             grads: g,
@@ -188,47 +243,91 @@ impl<A: Real> RecurrentModel for RnnScratch<A> {
             ..
         } = self;
         let h_all = hiddens.slice(s![n.., ..]); // [T n, h]
-        let h_prev_all = hiddens.slice(s![..steps * n, ..]); // [T n, h]
-
-        // dH for all time steps in one product.
-        matmul(A::one(), &d_logits, &p.w_hq.t(), A::zero(), d_hiddens);
-
-        // Two independent jobs, one per core: the sequential pass back
-        // through time, and the output layer's weight gradient.
-        let (w_hq, b_q) = (&mut g.w_hq, &mut g.b_q);
+        let k = chunk_steps(n);
+        let rows = k * n;
+        // Chunks of dH = dO W_hq^T, computed last chunk first by whichever
+        // thread claims them; the pass back through time turns each into dA.
+        let d_chunks: Vec<_> = d_hiddens
+            .axis_chunks_iter_mut(Axis(0), rows)
+            .map(Mutex::new)
+            .collect();
+        let m = d_chunks.len();
+        let (d_ready, d_queue) = (Flags::new(m), Queue::new(m));
+        let d_hidden_chunk = |i: usize| {
+            let c = m - 1 - i;
+            let mut d = lock(&d_chunks[c]);
+            let o = d_logits.slice(s![c * rows..c * rows + d.nrows(), ..]);
+            matmul_serial(A::one(), &o, &p.w_hq.t(), A::zero(), &mut *d);
+            drop(d);
+            d_ready.set(c);
+        };
+        // Column blocks of dW_hq = H^T dO and db_q, independent of the rest.
+        let q_blocks: Vec<_> = g
+            .w_hq
+            .axis_chunks_iter_mut(Axis(1), OUTPUT_BLOCK)
+            .zip(g.b_q.axis_chunks_iter_mut(Axis(0), OUTPUT_BLOCK))
+            .map(Mutex::new)
+            .collect();
+        let q_queue = Queue::new(q_blocks.len());
+        let output_grads = || {
+            while let Some(b) = q_queue.claim() {
+                let mut block = lock(&q_blocks[b]);
+                let (w, bias) = &mut *block;
+                let d_o = d_logits.slice(s![.., b * OUTPUT_BLOCK..b * OUTPUT_BLOCK + w.ncols()]);
+                matmul_serial(A::one(), &h_all.t(), &d_o, A::zero(), w);
+                bias.fill(A::zero());
+                for row in d_o.outer_iter() {
+                    *bias += &row;
+                }
+            }
+        };
+        let (w_hh, b_h, w_xh) = (&mut g.w_hh, &mut g.b_h, &mut g.w_xh);
         rayon::join(
             || {
-                // Last step first: rows of d_hiddens become dA_t.
                 carry.fill(A::zero());
-                for t in (0..steps).rev() {
-                    let mut d_a = d_hiddens.slice_mut(s![t * n..(t + 1) * n, ..]); // [n, h]
-                    let h_t = h_all.slice(s![t * n..(t + 1) * n, ..]);
-                    Zip::from(&mut d_a)
-                        .and(&*carry)
-                        .and(&h_t)
-                        .for_each(|d, &c, &h| *d = (*d + c) * (A::one() - h * h));
-                    matmul_serial(A::one(), &d_a, &p.w_hh.t(), A::zero(), carry);
+                w_hh.fill(A::zero());
+                b_h.fill(A::zero());
+                w_xh.fill(A::zero());
+                for c in (0..m).rev() {
+                    // Help with dH while the chunk needed next is not ready.
+                    while !d_ready.is_set(c) {
+                        match d_queue.claim() {
+                            Some(i) => d_hidden_chunk(i),
+                            None => d_ready.wait(c),
+                        }
+                    }
+                    let mut d_chunk = lock(&d_chunks[c]);
+                    // Last step first: rows of dH become dA_t.
+                    for j in (0..d_chunk.nrows() / n).rev() {
+                        let t = c * k + j;
+                        let mut d_a = d_chunk.slice_mut(s![j * n..(j + 1) * n, ..]); // [n, h]
+                        let h_t = h_all.slice(s![t * n..(t + 1) * n, ..]);
+                        Zip::from(&mut d_a)
+                            .and(&*carry)
+                            .and(&h_t)
+                            .for_each(|d, &c, &h| *d = (*d + c) * (A::one() - h * h));
+                        matmul_serial(A::one(), &d_a, &p.w_hh.t(), A::zero(), carry);
+                    }
+                    // This chunk's share of dW_hh, db_h and dW_xh.
+                    let start = c * rows;
+                    let h_prev = hiddens.slice(s![start..start + d_chunk.nrows(), ..]);
+                    matmul_serial(A::one(), &h_prev.t(), &*d_chunk, A::one(), w_hh);
+                    let xs = inputs.slice(s![c * k..c * k + d_chunk.nrows() / n, ..]);
+                    for (row, &x) in d_chunk.outer_iter().zip(xs.iter()) {
+                        *b_h += &row;
+                        let mut w = w_xh.row_mut(x);
+                        w += &row;
+                    }
                 }
+                output_grads();
             },
             || {
-                matmul_serial(A::one(), &h_all.t(), &d_logits, A::zero(), w_hq);
-                b_q.fill(A::zero());
-                for row in d_logits.outer_iter() {
-                    *b_q += &row;
+                while let Some(i) = d_queue.claim() {
+                    d_hidden_chunk(i);
                 }
+                output_grads();
             },
         );
-
-        // Hidden layer weights, all time steps at once.
-        let d_a = &*d_hiddens;
-        matmul(A::one(), &h_prev_all.t(), d_a, A::zero(), &mut g.w_hh);
-        g.b_h.fill(A::zero());
-        g.w_xh.fill(A::zero());
-        for (row, &c) in d_a.outer_iter().zip(inputs.iter()) {
-            g.b_h += &row;
-            let mut w = g.w_xh.row_mut(c);
-            w += &row;
-        }
     }
 
     fn params(&self) -> &RnnParams<A> {

@@ -1,0 +1,115 @@
+//! Sharing one training step between two cores.
+//!
+//! A recurrent network's step has a short sequential chain (the recurrence,
+//! forwards and backwards through time) and large products that are
+//! independent across time steps (the output layer). The models cut the
+//! time axis into chunks of [`chunk_steps`] steps: one thread walks the
+//! chain chunk by chunk, marking each chunk [`Flags::set`] when it is done,
+//! and both threads [`Queue::claim`] the independent products, each waiting
+//! only for the chunk it needs. A claimed item is always finished by the
+//! thread that claimed it, so a thread that runs alone (a pool of one) still
+//! completes every item, and each item's numbers do not depend on which
+//! thread computed them.
+
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Mutex, MutexGuard};
+
+/// Rows per chunk the output-layer products aim for: large enough to run
+/// near the product's full speed, small enough to give several chunks per
+/// mini-batch at the section's sizes (5 steps of 32 rows).
+pub const CHUNK_ROWS: usize = 160;
+
+/// Time steps per chunk for a batch of `batch_size` rows:
+/// \\(\max(1, \lfloor 160 / n \rfloor)\\).
+///
+/// ```
+/// assert_eq!(d2l_rnn::pipeline::chunk_steps(32), 5);
+/// assert_eq!(d2l_rnn::pipeline::chunk_steps(1000), 1);
+/// ```
+pub fn chunk_steps(batch_size: usize) -> usize {
+    (CHUNK_ROWS / batch_size.max(1)).max(1)
+}
+
+/// Work items `0..len`, handed out once each, in order.
+///
+/// ```
+/// let q = d2l_rnn::pipeline::Queue::new(2);
+/// assert_eq!((q.claim(), q.claim(), q.claim()), (Some(0), Some(1), None));
+/// ```
+#[derive(Debug)]
+pub struct Queue {
+    next: AtomicUsize,
+    len: usize,
+}
+
+impl Queue {
+    /// A queue of `len` items.
+    pub fn new(len: usize) -> Self {
+        Queue {
+            next: AtomicUsize::new(0),
+            len,
+        }
+    }
+
+    /// The next unclaimed item, or `None` when all are taken.
+    pub fn claim(&self) -> Option<usize> {
+        let i = self.next.fetch_add(1, Ordering::Relaxed);
+        (i < self.len).then_some(i)
+    }
+}
+
+/// One "done" flag per chunk; setting a flag publishes every write made
+/// before it to the thread that sees it set.
+///
+/// ```
+/// let f = d2l_rnn::pipeline::Flags::new(3);
+/// f.set(1);
+/// assert!(f.is_set(1) && !f.is_set(0));
+/// f.wait(1); // returns at once
+/// ```
+#[derive(Debug)]
+pub struct Flags(Vec<AtomicBool>);
+
+impl Flags {
+    /// `len` flags, all clear.
+    pub fn new(len: usize) -> Self {
+        Flags((0..len).map(|_| AtomicBool::new(false)).collect())
+    }
+
+    /// Marks chunk `i` done.
+    pub fn set(&self, i: usize) {
+        self.0[i].store(true, Ordering::Release);
+    }
+
+    /// Whether chunk `i` is done.
+    pub fn is_set(&self, i: usize) -> bool {
+        self.0[i].load(Ordering::Acquire)
+    }
+
+    /// Waits until chunk `i` is done: spins briefly (chunks take
+    /// milliseconds, a sleep would cost more), then yields the core.
+    ///
+    /// Only wait for a chunk that a running thread is sure to finish.
+    pub fn wait(&self, i: usize) {
+        let mut spins = 0u32;
+        while !self.is_set(i) {
+            if spins < 1000 {
+                spins += 1;
+                std::hint::spin_loop();
+            } else {
+                std::thread::yield_now();
+            }
+        }
+    }
+}
+
+/// Locks a chunk's mutex; a poisoned lock (a panic on the other thread,
+/// which `rayon::join` re-raises anyway) still hands out the data.
+///
+/// ```
+/// let m = std::sync::Mutex::new(3);
+/// assert_eq!(*d2l_rnn::pipeline::lock(&m), 3);
+/// ```
+pub fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
