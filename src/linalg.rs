@@ -6,8 +6,9 @@
 //! products split across threads (each output element is still summed by
 //! one thread in a fixed order, so results do not depend on timing).
 
+use crate::math::vectorized;
 use crate::model::Real;
-use ndarray::{ArrayBase, Data, DataMut, Ix2};
+use ndarray::{ArrayBase, ArrayView2, Data, DataMut, Ix2};
 
 /// How a scalar type multiplies matrices: raw `gemm` calls for `f32`/`f64`.
 pub trait Gemm: Sized {
@@ -145,6 +146,13 @@ pub fn matmul_with<A, S1, S2, S3>(
         });
         return;
     }
+    if m == 1 {
+        if let (Some(x), Some(y)) = (a.row(0).as_slice(), c.row_mut(0).into_slice()) {
+            if row_times_matrix(alpha, x, b.view(), beta, y) {
+                return;
+            }
+        }
+    }
     let (sa, sb) = (a.strides(), b.strides());
     let (sc0, sc1) = (c.strides()[0], c.strides()[1]);
     let pa = (a.as_ptr(), sa[0], sa[1]);
@@ -153,6 +161,74 @@ pub fn matmul_with<A, S1, S2, S3>(
     // SAFETY: the shapes were checked above and the pointers and strides come
     // from live ndarray views; `c` is borrowed mutably, so it aliases neither input.
     unsafe { A::gemm_raw(m, n, k, alpha, pa, pb, beta, pc, threads) }
+}
+
+/// \\(y \leftarrow \alpha x B + \beta y\\) for one row `x (k)`, `B (k, n)`,
+/// `y (n)`: the products of writing text, one character at a time, where a
+/// general product spends more time packing than multiplying.
+///
+/// A contiguous row-major `B` is streamed row by row into `y` (8-wide
+/// vectors where the processor has them; the memory traffic, not the
+/// arithmetic, sets the speed); a column-major `B` (a
+/// transposed weight) gives `n` dot products kept in eight partial sums.
+/// Returns `false`, untouched, for other layouts.
+fn row_times_matrix<A: Real>(
+    alpha: A,
+    x: &[A],
+    b: ArrayView2<'_, A>,
+    beta: A,
+    y: &mut [A],
+) -> bool {
+    let scale = |y: &mut [A]| {
+        if beta == A::zero() {
+            y.fill(A::zero());
+        } else if beta != A::one() {
+            y.iter_mut().for_each(|v| *v = *v * beta);
+        }
+    };
+    if let Some(rows) = b.as_slice() {
+        // Row-major: y += (alpha x_i) B_i for each row i.
+        let n = y.len();
+        vectorized(|| {
+            scale(y);
+            for (&xi, row) in x.iter().zip(rows.chunks_exact(n)) {
+                let a = alpha * xi;
+                for (v, &bi) in y.iter_mut().zip(row) {
+                    *v = *v + a * bi;
+                }
+            }
+        });
+        true
+    } else if let Some(cols) = b.t().as_slice() {
+        // Column-major: y_j = alpha <x, B_{:, j}> + beta y_j.
+        let k = x.len();
+        vectorized(|| {
+            for (v, col) in y.iter_mut().zip(cols.chunks_exact(k)) {
+                let mut lanes = [A::zero(); 8];
+                let (xc, cc) = (x.chunks_exact(8), col.chunks_exact(8));
+                let rest: A = xc
+                    .remainder()
+                    .iter()
+                    .zip(cc.remainder())
+                    .map(|(&p, &q)| p * q)
+                    .sum();
+                for (x8, c8) in xc.zip(cc) {
+                    for ((l, &p), &q) in lanes.iter_mut().zip(x8).zip(c8) {
+                        *l = *l + p * q;
+                    }
+                }
+                let dot = lanes.iter().copied().sum::<A>() + rest;
+                *v = if beta == A::zero() {
+                    alpha * dot
+                } else {
+                    alpha * dot + beta * *v
+                };
+            }
+        });
+        true
+    } else {
+        false
+    }
 }
 
 /// \\(C \leftarrow \alpha A B + \beta C\\) for `A (m, k)`, `B (k, n)`, `C (m, n)`;

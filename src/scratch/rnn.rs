@@ -192,42 +192,44 @@ impl<A: Real> RecurrentModel for RnnScratch<A> {
                 *o += &p.b_q;
             }
         };
-        rayon::join(
-            || {
-                // H_t = tanh(W_xh[x_t] + b_h + H_{t-1} W_hh), chunk by chunk;
-                // `carry` holds the last H of the previous chunk.
-                let mut carry = state.clone();
-                for (c, chunk) in h_chunks.iter().enumerate() {
-                    let mut h = lock(chunk);
-                    for j in 0..h.nrows() / n {
-                        let (done, mut rest) = h.view_mut().split_at(Axis(0), j * n);
-                        let mut a = rest.slice_mut(s![..n, ..]); // [n, h], becomes H_t
-                        for (mut row, &x) in a.outer_iter_mut().zip(inputs.row(c * k + j)) {
-                            Zip::from(&mut row)
-                                .and(&p.w_xh.row(x))
-                                .and(&p.b_h)
-                                .for_each(|a, &w, &b| *a = w + b);
-                        }
-                        if j == 0 {
-                            matmul_serial(A::one(), &carry, &p.w_hh, A::one(), &mut a);
-                        } else {
-                            let h_prev = done.slice(s![(j - 1) * n.., ..]);
-                            matmul_serial(A::one(), &h_prev, &p.w_hh, A::one(), &mut a);
-                        }
-                        match a.as_slice_mut() {
-                            Some(a) => tanh_inplace(a),
-                            None => a.mapv_inplace(A::tanh_fast),
-                        }
+        let mut recurrence = || {
+            // H_t = tanh(W_xh[x_t] + b_h + H_{t-1} W_hh), chunk by chunk;
+            // `carry` holds the last H of the previous chunk.
+            let mut carry = state.clone();
+            for (c, chunk) in h_chunks.iter().enumerate() {
+                let mut h = lock(chunk);
+                for j in 0..h.nrows() / n {
+                    let (done, mut rest) = h.view_mut().split_at(Axis(0), j * n);
+                    let mut a = rest.slice_mut(s![..n, ..]); // [n, h], becomes H_t
+                    for (mut row, &x) in a.outer_iter_mut().zip(inputs.row(c * k + j)) {
+                        Zip::from(&mut row)
+                            .and(&p.w_xh.row(x))
+                            .and(&p.b_h)
+                            .for_each(|a, &w, &b| *a = w + b);
                     }
-                    carry.assign(&h.slice(s![h.nrows() - n.., ..]));
-                    drop(h);
-                    filled.set(c);
+                    if j == 0 {
+                        matmul_serial(A::one(), &carry, &p.w_hh, A::one(), &mut a);
+                    } else {
+                        let h_prev = done.slice(s![(j - 1) * n.., ..]);
+                        matmul_serial(A::one(), &h_prev, &p.w_hh, A::one(), &mut a);
+                    }
+                    match a.as_slice_mut() {
+                        Some(a) => tanh_inplace(a),
+                        None => a.mapv_inplace(A::tanh_fast),
+                    }
                 }
-                state.assign(&carry);
-                outputs();
-            },
-            outputs,
-        );
+                carry.assign(&h.slice(s![h.nrows() - n.., ..]));
+                drop(h);
+                filled.set(c);
+            }
+            state.assign(&carry);
+            outputs();
+        };
+        if h_chunks.len() > 1 {
+            rayon::join(recurrence, outputs);
+        } else {
+            recurrence(); // nothing to overlap (one character at a time, say)
+        }
         self.logits.view()
     }
 
