@@ -1,6 +1,7 @@
-//! `cargo bench --bench epoch`: seconds per epoch of the from-scratch RNN at
-//! the section's settings, its achieved GFLOP/s, the GFLOP/s of large matrix
-//! products on the same machine, and the time to write 50 characters.
+//! `cargo bench --bench epoch`: seconds per epoch of the from-scratch RNN
+//! and of the concise RNN, GRU and LSTM at the section's settings, their
+//! achieved GFLOP/s beside the GFLOP/s of large matrix products measured in
+//! the same run, and the time to write 50 characters.
 //!
 //! A plain `main` (no harness): each figure is the median of several runs.
 //! `cargo bench --bench epoch -- --scaling` adds a table for hidden sizes
@@ -8,7 +9,11 @@
 
 use d2l_rnn::data::{find_or_fetch_lyrics, load_corpus, load_data_jay_lyrics, Corpus, Sampling};
 use d2l_rnn::linalg::matmul;
-use d2l_rnn::optim::Sgd;
+use d2l_rnn::model::RecurrentModel;
+use d2l_rnn::nn::{
+    concise_config, Cell, GruCell, LstmCell, RNNModel, Recurrent, RnnCell, RnnConfig,
+};
+use d2l_rnn::optim::{Adam, Optimizer, Sgd};
 use d2l_rnn::predict::predict_rnn;
 use d2l_rnn::scratch::{get_params, RnnScratch};
 use d2l_rnn::train::{train, TrainConfig};
@@ -20,11 +25,19 @@ fn median(mut v: Vec<f64>) -> f64 {
     v[v.len() / 2]
 }
 
-/// Floating point operations of one from-scratch epoch: per mini-batch, three
-/// products with `W_hh` (forward, the carried gradient, its weight gradient)
-/// and three with `W_hq` (forward, its weight gradient, the hidden gradient),
-/// each `2 * rows * k * n`; the gathered input adds `rows * h`.
+/// Floating point operations of one from-scratch epoch: [`gated_epoch_flops`]
+/// with one gate.
 fn epoch_flops(corpus: &Corpus, cfg: &TrainConfig) -> f64 {
+    gated_epoch_flops(corpus, cfg, 1)
+}
+
+/// Floating point operations of one epoch of a recurrent layer with `gates`
+/// gates (RNN 1, GRU 3, LSTM 4) and an output layer: per mini-batch, three
+/// products with the recurrent weights `(h, gates h)` (forward, the carried
+/// gradient, its weight gradient) and three with the output weights
+/// `(h, q)` (forward, its weight gradient, the hidden gradient), each
+/// `2 * rows * k * n`; the gathered input adds `2 * rows * gates h`.
+fn gated_epoch_flops(corpus: &Corpus, cfg: &TrainConfig, gates: usize) -> f64 {
     let batches = d2l_rnn::data::epoch_size(
         cfg.sampling,
         corpus.corpus_indices.len(),
@@ -32,8 +45,12 @@ fn epoch_flops(corpus: &Corpus, cfg: &TrainConfig) -> f64 {
         cfg.num_steps,
     );
     let rows = (cfg.batch_size * cfg.num_steps) as f64;
-    let (h, q) = (cfg.num_hiddens as f64, corpus.vocab_size() as f64);
-    let per_batch = 3.0 * 2.0 * rows * h * h + 3.0 * 2.0 * rows * h * q + 2.0 * rows * h;
+    let (h, q, g) = (
+        cfg.num_hiddens as f64,
+        corpus.vocab_size() as f64,
+        gates as f64,
+    );
+    let per_batch = 3.0 * 2.0 * rows * h * g * h + 3.0 * 2.0 * rows * h * q + 2.0 * rows * g * h;
     per_batch * batches as f64
 }
 
@@ -58,13 +75,29 @@ fn matmul_gflops(m: usize, k: usize, n: usize) -> f64 {
 /// Median seconds of the epochs after the first, for `cfg`.
 fn time_epochs(corpus: &Corpus, cfg: &TrainConfig) -> f64 {
     let mut model = RnnScratch::new(get_params(corpus.vocab_size(), cfg.num_hiddens, 0));
-    match train(
-        &mut model,
-        &mut Sgd { lr: cfg.lr },
-        corpus,
-        cfg,
-        &mut |_| {},
-    ) {
+    time_model(&mut model, &mut Sgd { lr: cfg.lr }, corpus, cfg)
+}
+
+/// Median seconds of the epochs after the first of a concise model with
+/// `C` cells, trained as the section's concise chapter does (Adam).
+fn time_concise<C: Cell<f32>>(corpus: &Corpus, cfg: &TrainConfig) -> f64 {
+    let layer = Recurrent::<C, f32>::new(RnnConfig::new(corpus.vocab_size(), cfg.num_hiddens), 0);
+    match layer.and_then(|l| RNNModel::new(l, corpus.vocab_size(), 1)) {
+        Ok(mut model) => time_model(&mut model, &mut Adam::new(cfg.lr), corpus, cfg),
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::exit(1);
+        }
+    }
+}
+
+fn time_model<M: RecurrentModel, O: Optimizer<M::Elem>>(
+    model: &mut M,
+    optimizer: &mut O,
+    corpus: &Corpus,
+    cfg: &TrainConfig,
+) -> f64 {
+    match train(model, optimizer, corpus, cfg, &mut |_| {}) {
         // The first epoch warms caches and allocates buffers.
         Ok(history) => median(history.epochs[1..].iter().map(|r| r.seconds).collect()),
         Err(e) => {
@@ -74,7 +107,7 @@ fn time_epochs(corpus: &Corpus, cfg: &TrainConfig) -> f64 {
     }
 }
 
-fn scaling_table(lyrics: &Corpus, best: f64) {
+fn scaling_table(lyrics: &Corpus, square: f64) {
     let full = match find_or_fetch_lyrics().and_then(|p| load_corpus(&p, None)) {
         Ok(c) => c,
         Err(e) => {
@@ -82,7 +115,7 @@ fn scaling_table(lyrics: &Corpus, best: f64) {
             std::process::exit(1);
         }
     };
-    println!("\n| corpus (chars, vocab) | hidden | GFLOP / epoch | s / epoch | GFLOP/s | % of best product |");
+    println!("\n| corpus (chars, vocab) | hidden | GFLOP / epoch | s / epoch | GFLOP/s | % of square product |");
     println!("|---|---|---|---|---|---|");
     for (corpus, hidden, epochs) in [
         (lyrics, 256, 4),
@@ -105,7 +138,7 @@ fn scaling_table(lyrics: &Corpus, best: f64) {
             corpus.vocab_size(),
             flops / 1e9,
             flops / seconds / 1e9,
-            100.0 * flops / seconds / 1e9 / best
+            100.0 * flops / seconds / 1e9 / square
         );
     }
 }
@@ -123,6 +156,15 @@ fn main() {
     println!("matrix product 2048x2048x2048:   {square:7.1} GFLOP/s");
     println!("matrix product 1120x256 . 256x1027: {output_shape:7.1} GFLOP/s");
     let best = square.max(output_shape);
+    let report = |name: &str, seconds: f64, flops: f64| {
+        let gflops = flops / seconds / 1e9;
+        println!(
+            "{name}: {seconds:.4} s, {:.2} GFLOP, {gflops:.1} GFLOP/s = {:.0}% of the square product, {:.0}% of the best",
+            flops / 1e9,
+            100.0 * gflops / square,
+            100.0 * gflops / best
+        );
+    };
 
     for sampling in [Sampling::Random, Sampling::Consecutive] {
         let cfg = TrainConfig {
@@ -131,13 +173,37 @@ fn main() {
             pred_period: 1000,
             ..TrainConfig::default()
         };
-        let seconds = time_epochs(&corpus, &cfg);
-        let gflops = epoch_flops(&corpus, &cfg) / seconds / 1e9;
-        println!(
-            "from-scratch epoch ({sampling}): {seconds:.4} s, {:.2} GFLOP, {gflops:.1} GFLOP/s = {:.0}% of the best product",
-            epoch_flops(&corpus, &cfg) / 1e9,
-            100.0 * gflops / best
+        let name = format!("from-scratch epoch ({sampling})");
+        report(
+            &name,
+            time_epochs(&corpus, &cfg),
+            epoch_flops(&corpus, &cfg),
         );
+    }
+    let cfg = TrainConfig {
+        num_epochs: 5,
+        pred_period: 1000,
+        ..concise_config()
+    };
+    let concise = [
+        (
+            "concise RNN epoch",
+            time_concise::<RnnCell>(&corpus, &cfg),
+            1,
+        ),
+        (
+            "concise GRU epoch",
+            time_concise::<GruCell>(&corpus, &cfg),
+            3,
+        ),
+        (
+            "concise LSTM epoch",
+            time_concise::<LstmCell>(&corpus, &cfg),
+            4,
+        ),
+    ];
+    for (name, seconds, gates) in concise {
+        report(name, seconds, gated_epoch_flops(&corpus, &cfg, gates));
     }
 
     let mut model = RnnScratch::new(get_params(corpus.vocab_size(), 256, 0));
@@ -154,6 +220,6 @@ fn main() {
         1e3 * median(times)
     );
     if std::env::args().any(|a| a == "--scaling") {
-        scaling_table(&corpus, best);
+        scaling_table(&corpus, square);
     }
 }

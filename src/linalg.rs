@@ -183,7 +183,7 @@ fn row_times_matrix<A: Real>(
         if beta == A::zero() {
             y.fill(A::zero());
         } else if beta != A::one() {
-            y.iter_mut().for_each(|v| *v = *v * beta);
+            y.iter_mut().for_each(|v| *v *= beta);
         }
     };
     if let Some(rows) = b.as_slice() {
@@ -194,7 +194,7 @@ fn row_times_matrix<A: Real>(
             for (&xi, row) in x.iter().zip(rows.chunks_exact(n)) {
                 let a = alpha * xi;
                 for (v, &bi) in y.iter_mut().zip(row) {
-                    *v = *v + a * bi;
+                    *v += a * bi;
                 }
             }
         });
@@ -214,7 +214,7 @@ fn row_times_matrix<A: Real>(
                     .sum();
                 for (x8, c8) in xc.zip(cc) {
                     for ((l, &p), &q) in lanes.iter_mut().zip(x8).zip(c8) {
-                        *l = *l + p * q;
+                        *l += p * q;
                     }
                 }
                 let dot = lanes.iter().copied().sum::<A>() + rest;

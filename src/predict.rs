@@ -266,10 +266,14 @@ pub fn predict_with<M: RecurrentModel>(
 /// assert_eq!(d2l_rnn::predict::argmax(ndarray::array![0.1f32, 0.7, 0.7].view()), 1);
 /// ```
 pub fn argmax<A: PartialOrd + Copy>(row: ArrayView1<'_, A>) -> usize {
-    let mut best = 0;
-    for (i, &v) in row.iter().enumerate() {
-        if v > row[best] {
-            best = i;
+    let mut items = row.iter().enumerate();
+    let Some((_, &first)) = items.next() else {
+        return 0;
+    };
+    let (mut best, mut best_value) = (0, first);
+    for (i, &v) in items {
+        if v > best_value {
+            (best, best_value) = (i, v);
         }
     }
     best

@@ -1,12 +1,12 @@
 //! The section's `RNNModel`, and its `predict_rnn_pytorch` and
 //! `train_and_predict_rnn_pytorch`.
 
-use super::linear::LinearParams;
+use super::linear::{LinearParams, WeightGradBlocks};
 use super::recurrent::{torch_repr, Cell, Engine, LayerState, Recurrent, RecurrentParams};
 use super::{ModelKind, RnnConfig};
 use crate::data::{Corpus, Sampling, Vocab};
 use crate::error::{positive, Error, Result};
-use crate::linalg::{matmul, Threads};
+use crate::linalg::matmul;
 use crate::model::{Parameters, Real, RecurrentModel};
 use crate::optim::Adam;
 use crate::predict::predict_rnn;
@@ -242,23 +242,22 @@ impl<C: Cell<A>, A: Real> RecurrentModel for RNNModel<C, A> {
                 &mut d_hidden,
             );
         }
-        // Two independent jobs, one per core: back through time (and the
-        // layers), and the dense layer's weight gradient, which reads H.
+        // Two cores: one goes back through time (and the layers), then helps
+        // the other with blocks of the dense layer's weight gradient (which
+        // reads H only).
         let hidden = self.rnn.take_output();
         let RNNModel {
             params, grads, rnn, ..
         } = self;
+        let dense = WeightGradBlocks::new(&mut grads.dense, hidden.view(), d_logits);
         rayon::join(
-            || rnn.run_backward(&params.rnn, &mut grads.rnn, None, false),
             || {
-                LinearParams::weight_grads_into(
-                    &mut grads.dense,
-                    &hidden.view(),
-                    &d_logits,
-                    Threads::One,
-                )
+                rnn.run_backward(&params.rnn, &mut grads.rnn, None, false);
+                dense.work();
             },
+            || dense.work(),
         );
+        drop(dense);
         self.rnn.restore_output(hidden);
     }
 

@@ -7,7 +7,7 @@ use crate::linalg::matmul_serial;
 use crate::math::tanh_inplace;
 use crate::model::{Real, RecurrentModel};
 use crate::pipeline::{chunk_steps, lock, Flags, Queue};
-use ndarray::{s, Array2, ArrayView2, Axis, Zip};
+use ndarray::{s, Array2, ArrayView1, ArrayView2, ArrayViewMut2, Axis, Zip};
 use std::sync::Mutex;
 
 /// Columns per block of the output layer's weight gradient.
@@ -139,6 +139,27 @@ impl<A: Real> RnnScratch<A> {
     }
 }
 
+/// One time step, \\(H_t = \tanh(W_{xh}[x_t] + b_h + H_{t-1} W_{hh})\\), written
+/// into `a` `(n, h)`; `xs` holds the `n` input indices, `h_prev` is `(n, h)`.
+fn recurrence_step<A: Real>(
+    p: &RnnParams<A>,
+    xs: ArrayView1<'_, usize>,
+    h_prev: &ArrayView2<'_, A>,
+    mut a: ArrayViewMut2<'_, A>,
+) {
+    for (mut row, &x) in a.outer_iter_mut().zip(xs) {
+        Zip::from(&mut row)
+            .and(&p.w_xh.row(x))
+            .and(&p.b_h)
+            .for_each(|a, &w, &b| *a = w + b);
+    }
+    matmul_serial(A::one(), h_prev, &p.w_hh, A::one(), &mut a);
+    match a.as_slice_mut() {
+        Some(a) => tanh_inplace(a),
+        None => a.mapv_inplace(A::tanh_fast),
+    }
+}
+
 impl<A: Real> RecurrentModel for RnnScratch<A> {
     type Elem = A;
     type State = Array2<A>;
@@ -167,12 +188,32 @@ impl<A: Real> RecurrentModel for RnnScratch<A> {
             logits,
             ..
         } = self;
+        let k = chunk_steps(n);
+        if steps <= k {
+            // One chunk, nothing to overlap (writing text one character at
+            // a time, say): step through time, then one output product.
+            hiddens.slice_mut(s![..n, ..]).assign(state);
+            for t in 0..steps {
+                let (done, mut rest) = hiddens.view_mut().split_at(Axis(0), (t + 1) * n);
+                let h_prev = done.slice(s![t * n.., ..]);
+                recurrence_step(p, inputs.row(t), &h_prev, rest.slice_mut(s![..n, ..]));
+            }
+            state.assign(&hiddens.slice(s![steps * n.., ..]));
+            matmul_serial(
+                A::one(),
+                &hiddens.slice(s![n.., ..]),
+                &p.w_hq,
+                A::zero(),
+                logits,
+            );
+            *logits += &p.b_q;
+            return self.logits.view();
+        }
         let (mut h0, mut h_rest) = hiddens.view_mut().split_at(Axis(0), n);
         h0.assign(state);
         // Chunks of `k` time steps: the recurrence fills one chunk of H at a
         // time on one thread, while both threads compute O = H W_hq + b_q
         // for the chunks already filled.
-        let k = chunk_steps(n);
         let rows = k * n;
         let h_chunks: Vec<_> = h_rest
             .axis_chunks_iter_mut(Axis(0), rows)
@@ -200,22 +241,12 @@ impl<A: Real> RecurrentModel for RnnScratch<A> {
                 let mut h = lock(chunk);
                 for j in 0..h.nrows() / n {
                     let (done, mut rest) = h.view_mut().split_at(Axis(0), j * n);
-                    let mut a = rest.slice_mut(s![..n, ..]); // [n, h], becomes H_t
-                    for (mut row, &x) in a.outer_iter_mut().zip(inputs.row(c * k + j)) {
-                        Zip::from(&mut row)
-                            .and(&p.w_xh.row(x))
-                            .and(&p.b_h)
-                            .for_each(|a, &w, &b| *a = w + b);
-                    }
+                    let a = rest.slice_mut(s![..n, ..]); // [n, h], becomes H_t
+                    let x = inputs.row(c * k + j);
                     if j == 0 {
-                        matmul_serial(A::one(), &carry, &p.w_hh, A::one(), &mut a);
+                        recurrence_step(p, x, &carry.view(), a);
                     } else {
-                        let h_prev = done.slice(s![(j - 1) * n.., ..]);
-                        matmul_serial(A::one(), &h_prev, &p.w_hh, A::one(), &mut a);
-                    }
-                    match a.as_slice_mut() {
-                        Some(a) => tanh_inplace(a),
-                        None => a.mapv_inplace(A::tanh_fast),
+                        recurrence_step(p, x, &done.slice(s![(j - 1) * n.., ..]), a);
                     }
                 }
                 carry.assign(&h.slice(s![h.nrows() - n.., ..]));
