@@ -168,7 +168,7 @@ fn main() {
 
     for sampling in [Sampling::Random, Sampling::Consecutive] {
         let cfg = TrainConfig {
-            num_epochs: 7,
+            num_epochs: 11,
             sampling,
             pred_period: 1000,
             ..TrainConfig::default()
@@ -181,7 +181,7 @@ fn main() {
         );
     }
     let cfg = TrainConfig {
-        num_epochs: 5,
+        num_epochs: 7,
         pred_period: 1000,
         ..concise_config()
     };

@@ -274,3 +274,45 @@ fn truncated_or_foreign_checkpoints_are_errors() {
     let err = load_rnn_scratch(&missing).unwrap_err().to_string();
     assert!(err.contains("missing.safetensors"), "{err}");
 }
+
+#[test]
+fn one_thread_and_two_threads_give_the_same_gradients_bit_for_bit() {
+    // Batch 32 and 35 steps: the section's shape, cut into 7 chunks that two
+    // threads share; a pool of one thread computes every chunk itself.
+    use d2l_rnn::loss::softmax_cross_entropy;
+    use d2l_rnn::model::{Parameters, RecurrentModel};
+    use d2l_rnn::nn::{Gru, RNNModel, RnnConfig};
+    use ndarray::Array2;
+    let x = Array2::from_shape_fn((32, 35), |(i, t)| (i * 7 + t * 3) % 50);
+    let y = Array2::from_shape_fn((32, 35), |(i, t)| (i * 5 + t) % 50);
+    let grads_with = |threads: usize| {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .expect("a thread pool");
+        pool.install(|| {
+            let mut scratch = RnnScratch::new(get_params(50, 64, 3));
+            let layer = Gru::new(RnnConfig::new(50, 64), 3).expect("valid layer");
+            let mut concise = RNNModel::new(layer, 50, 4).expect("valid model");
+            let mut out = Vec::new();
+            let mut state = scratch.begin_state(32);
+            let logits = scratch.forward(x.view(), &mut state).to_owned();
+            let mut d = Array2::zeros(logits.dim());
+            out.push(softmax_cross_entropy(logits.view(), y.view(), d.view_mut()));
+            scratch.backward(d.view());
+            let (_, g) = scratch.params_and_grads();
+            out.extend(g.tensors().iter().flat_map(|(_, t)| t.iter().map(|&v| v as f64)));
+            let mut state = concise.begin_state(32);
+            let logits = concise.forward(x.view(), &mut state).to_owned();
+            out.push(softmax_cross_entropy(logits.view(), y.view(), d.view_mut()));
+            concise.backward(d.view());
+            let (_, g) = concise.params_and_grads();
+            out.extend(g.tensors().iter().flat_map(|(_, t)| t.iter().map(|&v| v as f64)));
+            out
+        })
+    };
+    let (one, two) = (grads_with(1), grads_with(2));
+    assert_eq!(one.len(), two.len());
+    let differing = one.iter().zip(&two).filter(|(a, b)| a.to_bits() != b.to_bits()).count();
+    assert_eq!(differing, 0, "{differing} of {} numbers differ", one.len());
+}
