@@ -1,5 +1,6 @@
-//! `cargo bench --bench parts`: where one mini-batch of the from-scratch RNN
-//! spends its time at the section's settings (median of 40 batches each).
+//! `cargo bench --bench parts [-- --hidden N]`: where one mini-batch of the
+//! from-scratch RNN spends its time at the section's settings (hidden size
+//! 256 unless given; median of 40 batches each).
 
 use d2l_rnn::data::{data_iter_consecutive, load_data_jay_lyrics};
 use d2l_rnn::loss::softmax_cross_entropy;
@@ -29,7 +30,19 @@ fn main() {
             std::process::exit(1);
         }
     };
-    let mut model = RnnScratch::new(get_params(corpus.vocab_size(), 256, 0));
+    let args: Vec<String> = std::env::args().collect();
+    let hidden = match args.iter().position(|a| a == "--hidden") {
+        Some(i) => match args.get(i + 1).and_then(|v| v.parse::<usize>().ok()) {
+            Some(h) if h > 0 => h,
+            _ => {
+                eprintln!("error: --hidden takes a positive whole number");
+                std::process::exit(2);
+            }
+        },
+        None => 256,
+    };
+    println!("hidden size {hidden}");
+    let mut model = RnnScratch::new(get_params(corpus.vocab_size(), hidden, 0));
     let mut d_logits = Array2::<f32>::zeros((32 * 35, corpus.vocab_size()));
     let mut times = [vec![], vec![], vec![], vec![]];
     for i in 0..41 {

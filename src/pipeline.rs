@@ -11,6 +11,9 @@
 //! completes every item, and each item's numbers do not depend on which
 //! thread computed them.
 
+use crate::linalg::matmul_serial;
+use crate::model::Real;
+use ndarray::{ArrayView2, ArrayViewMut2, Axis};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard};
 
@@ -28,6 +31,43 @@ pub const CHUNK_ROWS: usize = 160;
 /// ```
 pub fn chunk_steps(batch_size: usize) -> usize {
     (CHUNK_ROWS / batch_size.max(1)).max(1)
+}
+
+/// A product on the sequential chain, \\(C \leftarrow \alpha A B + \beta C\\)
+/// with `A (m, k)`: on the calling thread when small (the section's
+/// 32 x 256 x 256 takes about 0.1 ms, less than splitting it would cost);
+/// from \\(2^{24}\\) multiply-adds (hidden size 1024) the columns of `B` and
+/// `C` are cut in two halves for `rayon::join`, so that a core waiting in
+/// [`Flags::wait`] takes one half. Each element is summed by one serial
+/// product either way.
+///
+/// ```
+/// use ndarray::Array2;
+/// let a = Array2::from_elem((32, 1024), 0.5f32);
+/// let b = Array2::from_elem((1024, 1024), 0.25f32);
+/// let mut c = Array2::zeros((32, 1024));
+/// d2l_rnn::pipeline::chain_matmul(1.0, &a.view(), &b.view(), 0.0, &mut c.view_mut());
+/// assert!(c.iter().all(|&v| v == 128.0));
+/// ```
+pub fn chain_matmul<A: Real>(
+    alpha: A,
+    a: &ArrayView2<'_, A>,
+    b: &ArrayView2<'_, A>,
+    beta: A,
+    c: &mut ArrayViewMut2<'_, A>,
+) {
+    let (m, k, n) = (a.nrows(), a.ncols(), b.ncols());
+    if m.saturating_mul(k).saturating_mul(n) < 1 << 24 || n < 2 {
+        matmul_serial(alpha, a, b, beta, c);
+        return;
+    }
+    let half = n / 2;
+    let (b1, b2) = b.view().split_at(Axis(1), half);
+    let (mut c1, mut c2) = c.view_mut().split_at(Axis(1), half);
+    rayon::join(
+        || matmul_serial(alpha, a, &b1, beta, &mut c1),
+        || matmul_serial(alpha, a, &b2, beta, &mut c2),
+    );
 }
 
 /// Work items `0..len`, handed out once each, in order.
@@ -87,7 +127,9 @@ impl Flags {
     }
 
     /// Waits until chunk `i` is done: spins briefly (chunks take
-    /// milliseconds, a sleep would cost more), then yields the core.
+    /// milliseconds, a sleep would cost more), then runs other work of the
+    /// thread pool (the halves of a large product the chain split, say), or
+    /// yields the core when there is none.
     ///
     /// Only wait for a chunk that a running thread is sure to finish.
     pub fn wait(&self, i: usize) {
@@ -96,7 +138,7 @@ impl Flags {
             if spins < 1000 {
                 spins += 1;
                 std::hint::spin_loop();
-            } else {
+            } else if rayon::yield_now() != Some(rayon::Yield::Executed) {
                 std::thread::yield_now();
             }
         }

@@ -301,18 +301,30 @@ fn one_thread_and_two_threads_give_the_same_gradients_bit_for_bit() {
             out.push(softmax_cross_entropy(logits.view(), y.view(), d.view_mut()));
             scratch.backward(d.view());
             let (_, g) = scratch.params_and_grads();
-            out.extend(g.tensors().iter().flat_map(|(_, t)| t.iter().map(|&v| v as f64)));
+            out.extend(
+                g.tensors()
+                    .iter()
+                    .flat_map(|(_, t)| t.iter().map(|&v| v as f64)),
+            );
             let mut state = concise.begin_state(32);
             let logits = concise.forward(x.view(), &mut state).to_owned();
             out.push(softmax_cross_entropy(logits.view(), y.view(), d.view_mut()));
             concise.backward(d.view());
             let (_, g) = concise.params_and_grads();
-            out.extend(g.tensors().iter().flat_map(|(_, t)| t.iter().map(|&v| v as f64)));
+            out.extend(
+                g.tensors()
+                    .iter()
+                    .flat_map(|(_, t)| t.iter().map(|&v| v as f64)),
+            );
             out
         })
     };
     let (one, two) = (grads_with(1), grads_with(2));
     assert_eq!(one.len(), two.len());
-    let differing = one.iter().zip(&two).filter(|(a, b)| a.to_bits() != b.to_bits()).count();
+    let differing = one
+        .iter()
+        .zip(&two)
+        .filter(|(a, b)| a.to_bits() != b.to_bits())
+        .count();
     assert_eq!(differing, 0, "{differing} of {} numbers differ", one.len());
 }

@@ -6,7 +6,7 @@ use super::params::RnnParams;
 use crate::linalg::matmul_serial;
 use crate::math::tanh_inplace;
 use crate::model::{Real, RecurrentModel};
-use crate::pipeline::{chunk_steps, lock, Flags, Queue};
+use crate::pipeline::{chain_matmul, chunk_steps, lock, Flags, Queue};
 use ndarray::{s, Array2, ArrayView1, ArrayView2, ArrayViewMut2, Axis, Zip};
 use std::sync::Mutex;
 
@@ -153,7 +153,7 @@ fn recurrence_step<A: Real>(
             .and(&p.b_h)
             .for_each(|a, &w, &b| *a = w + b);
     }
-    matmul_serial(A::one(), h_prev, &p.w_hh, A::one(), &mut a);
+    chain_matmul(A::one(), h_prev, &p.w_hh.view(), A::one(), &mut a);
     match a.as_slice_mut() {
         Some(a) => tanh_inplace(a),
         None => a.mapv_inplace(A::tanh_fast),
@@ -339,12 +339,19 @@ impl<A: Real> RecurrentModel for RnnScratch<A> {
                             .and(&*carry)
                             .and(&h_t)
                             .for_each(|d, &c, &h| *d = (*d + c) * (A::one() - h * h));
-                        matmul_serial(A::one(), &d_a, &p.w_hh.t(), A::zero(), carry);
+                        chain_matmul(
+                            A::one(),
+                            &d_a.view(),
+                            &p.w_hh.t(),
+                            A::zero(),
+                            &mut carry.view_mut(),
+                        );
                     }
                     // This chunk's share of dW_hh, db_h and dW_xh.
                     let start = c * rows;
                     let h_prev = hiddens.slice(s![start..start + d_chunk.nrows(), ..]);
-                    matmul_serial(A::one(), &h_prev.t(), &*d_chunk, A::one(), w_hh);
+                    let mut w_hh = w_hh.view_mut();
+                    chain_matmul(A::one(), &h_prev.t(), &d_chunk.view(), A::one(), &mut w_hh);
                     let xs = inputs.slice(s![c * k..c * k + d_chunk.nrows() / n, ..]);
                     for (row, &x) in d_chunk.outer_iter().zip(xs.iter()) {
                         *b_h += &row;
