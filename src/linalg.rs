@@ -1,10 +1,13 @@
 //! The matrix products every model uses, in one place, so the backend can
 //! change without touching the models.
 //!
-//! `f32` and `f64` products go to the [`gemm`](https://docs.rs/gemm) crate:
-//! pure Rust, AVX-512 kernels where the processor has them, and large
-//! products split across threads (each output element is still summed by
-//! one thread in a fixed order, so results do not depend on timing).
+//! Products on one core ([`Threads::One`]) go to ndarray's own backend,
+//! `matrixmultiply`, which measured faster than `gemm` on one core for every
+//! shape the models use; products over the thread pool ([`Threads::Pool`])
+//! go to the [`gemm`](https://docs.rs/gemm) crate, pure Rust with AVX-512
+//! kernels where the processor has them. Either way each output element is
+//! summed by one thread in a fixed order, so results do not depend on timing.
+//! A single row times a matrix (writing text) streams the matrix directly.
 
 use crate::math::vectorized;
 use crate::model::Real;

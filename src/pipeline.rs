@@ -13,7 +13,7 @@
 
 use crate::linalg::matmul_serial;
 use crate::model::Real;
-use ndarray::{ArrayView2, ArrayViewMut2, Axis};
+use ndarray::{s, ArrayView2, ArrayViewMut1, ArrayViewMut2, Axis};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard};
 
@@ -154,4 +154,79 @@ impl Flags {
 /// ```
 pub fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Output features per block of [`DenseGradBlocks`].
+const GRAD_BLOCK: usize = 128;
+
+/// A dense layer's weight gradient cut into blocks of output features that
+/// two threads share through a [`Queue`]: for the layer \\(Y = X W^\top + b\\)
+/// with `W (out, in)`, block `B` is \\(\partial W_B = \partial Y_{:, B}^\top X\\)
+/// and \\(\partial b_B = \sum_{rows} \partial Y_{:, B}\\), computed whole by
+/// the thread that claims it.
+///
+/// `weight` may be any view, a transposed one included (the from-scratch
+/// \\(W_{hq}\\) is stored `(in, out)`).
+///
+/// ```
+/// use d2l_rnn::pipeline::DenseGradBlocks;
+/// use ndarray::{array, Array1, Array2};
+/// let x = array![[1.0f32, 2.0], [3.0, 4.0]];          // (rows, in)
+/// let dy = array![[1.0f32, 0.0, 2.0], [0.0, 1.0, 1.0]]; // (rows, out)
+/// let (mut w, mut b) = (Array2::zeros((3, 2)), Array1::zeros(3));
+/// let blocks = DenseGradBlocks::new(w.view_mut(), b.view_mut(), x.view(), dy.view());
+/// rayon::join(|| blocks.work(), || blocks.work());
+/// drop(blocks);
+/// assert_eq!(w, dy.t().dot(&x));
+/// assert_eq!(b, array![1.0, 1.0, 3.0]);
+/// ```
+pub struct DenseGradBlocks<'a, A> {
+    blocks: Vec<Mutex<(ArrayViewMut2<'a, A>, ArrayViewMut1<'a, A>)>>,
+    queue: Queue,
+    x: ArrayView2<'a, A>,
+    dy: ArrayView2<'a, A>,
+}
+
+impl<'a, A: Real> DenseGradBlocks<'a, A> {
+    /// Blocks of `weight` `(out, in)` and `bias` `(out,)` for the layer input
+    /// `x` `(rows, in)` and output gradient `dy` `(rows, out)`.
+    pub fn new(
+        weight: ArrayViewMut2<'a, A>,
+        bias: ArrayViewMut1<'a, A>,
+        x: ArrayView2<'a, A>,
+        dy: ArrayView2<'a, A>,
+    ) -> Self {
+        let (mut weight, mut bias) = (weight, bias);
+        let mut blocks = Vec::new();
+        while weight.nrows() > 0 {
+            let rows = GRAD_BLOCK.min(weight.nrows());
+            let (w, w_rest) = weight.split_at(Axis(0), rows);
+            let split = rows.min(bias.len());
+            let (b, b_rest) = bias.split_at(Axis(0), split);
+            blocks.push(Mutex::new((w, b)));
+            (weight, bias) = (w_rest, b_rest);
+        }
+        let queue = Queue::new(blocks.len());
+        DenseGradBlocks {
+            blocks,
+            queue,
+            x,
+            dy,
+        }
+    }
+
+    /// Computes blocks until none is left unclaimed.
+    pub fn work(&self) {
+        while let Some(b) = self.queue.claim() {
+            let mut block = lock(&self.blocks[b]);
+            let (w, bias) = &mut *block;
+            let start = b * GRAD_BLOCK;
+            let dy = self.dy.slice(s![.., start..start + w.nrows()]);
+            matmul_serial(A::one(), &dy.t(), &self.x, A::zero(), w);
+            bias.fill(A::zero());
+            for row in dy.outer_iter() {
+                *bias += &row;
+            }
+        }
+    }
 }

@@ -2,15 +2,11 @@
 
 use super::{intern, shape_str};
 use crate::error::{positive, Error, Result};
-use crate::linalg::{matmul, matmul_serial, matmul_with, Threads};
+use crate::linalg::{matmul, matmul_with, Threads};
 use crate::model::{Parameters, Real};
-use crate::pipeline::{lock, Queue};
-use ndarray::{
-    s, Array1, Array2, ArrayView2, ArrayViewD, ArrayViewMut1, ArrayViewMut2, ArrayViewMutD, Axis,
-};
+use ndarray::{Array1, Array2, ArrayView2, ArrayViewD, ArrayViewMut2, ArrayViewMutD};
 use ndarray_rand::rand::rngs::StdRng;
 use ndarray_rand::rand::{Rng, SeedableRng};
-use std::sync::Mutex;
 
 /// Weights of a [`Linear`] layer, named as PyTorch's `state_dict()`:
 /// `weight` `(out_features, in_features)` and `bias` `(out_features,)`
@@ -111,58 +107,6 @@ impl<A: Real> LinearParams<A> {
         grads.bias.fill(A::zero());
         for row in dy.outer_iter() {
             grads.bias += &row;
-        }
-    }
-}
-
-/// [`LinearParams::weight_grads_into`] cut into blocks of output features
-/// that two threads share through a [`Queue`]: each block is
-/// \\(\partial W_{B} = \partial Y_{:, B}^\top X\\) and \\(\partial b_B\\), computed
-/// whole by the thread that claims it.
-pub(crate) struct WeightGradBlocks<'a, A> {
-    blocks: Vec<Mutex<(ArrayViewMut2<'a, A>, ArrayViewMut1<'a, A>)>>,
-    queue: Queue,
-    x: ArrayView2<'a, A>,
-    dy: ArrayView2<'a, A>,
-}
-
-/// Output features per block of [`WeightGradBlocks`].
-const GRAD_BLOCK: usize = 128;
-
-impl<'a, A: Real> WeightGradBlocks<'a, A> {
-    pub(crate) fn new(
-        grads: &'a mut LinearParams<A>,
-        x: ArrayView2<'a, A>,
-        dy: ArrayView2<'a, A>,
-    ) -> Self {
-        let blocks: Vec<_> = grads
-            .weight
-            .axis_chunks_iter_mut(Axis(0), GRAD_BLOCK)
-            .zip(grads.bias.axis_chunks_iter_mut(Axis(0), GRAD_BLOCK))
-            .map(Mutex::new)
-            .collect();
-        let queue = Queue::new(blocks.len());
-        WeightGradBlocks {
-            blocks,
-            queue,
-            x,
-            dy,
-        }
-    }
-
-    /// Computes blocks until none is left unclaimed.
-    pub(crate) fn work(&self) {
-        while let Some(b) = self.queue.claim() {
-            let mut block = lock(&self.blocks[b]);
-            let (w, bias) = &mut *block;
-            let dy = self
-                .dy
-                .slice(s![.., b * GRAD_BLOCK..b * GRAD_BLOCK + w.nrows()]);
-            matmul_serial(A::one(), &dy.t(), &self.x, A::zero(), w);
-            bias.fill(A::zero());
-            for row in dy.outer_iter() {
-                *bias += &row;
-            }
         }
     }
 }

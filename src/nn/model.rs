@@ -1,7 +1,7 @@
 //! The section's `RNNModel`, and its `predict_rnn_pytorch` and
 //! `train_and_predict_rnn_pytorch`.
 
-use super::linear::{LinearParams, WeightGradBlocks};
+use super::linear::LinearParams;
 use super::recurrent::{torch_repr, Cell, Engine, LayerState, Recurrent, RecurrentParams};
 use super::{ModelKind, RnnConfig};
 use crate::data::{Corpus, Sampling, Vocab};
@@ -9,6 +9,7 @@ use crate::error::{positive, Error, Result};
 use crate::linalg::matmul;
 use crate::model::{Parameters, Real, RecurrentModel};
 use crate::optim::Adam;
+use crate::pipeline::DenseGradBlocks;
 use crate::predict::predict_rnn;
 use crate::train::{print_event, train, History, TrainConfig};
 use ndarray::{Array2, ArrayView2, ArrayViewD, ArrayViewMutD};
@@ -249,7 +250,12 @@ impl<C: Cell<A>, A: Real> RecurrentModel for RNNModel<C, A> {
         let RNNModel {
             params, grads, rnn, ..
         } = self;
-        let dense = WeightGradBlocks::new(&mut grads.dense, hidden.view(), d_logits);
+        let dense = DenseGradBlocks::new(
+            grads.dense.weight.view_mut(),
+            grads.dense.bias.view_mut(),
+            hidden.view(),
+            d_logits,
+        );
         rayon::join(
             || {
                 rnn.run_backward(&params.rnn, &mut grads.rnn, None, false);

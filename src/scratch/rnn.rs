@@ -6,12 +6,9 @@ use super::params::RnnParams;
 use crate::linalg::matmul_serial;
 use crate::math::tanh_inplace;
 use crate::model::{Real, RecurrentModel};
-use crate::pipeline::{chain_matmul, chunk_steps, lock, Flags, Queue};
+use crate::pipeline::{chain_matmul, chunk_steps, lock, DenseGradBlocks, Flags, Queue};
 use ndarray::{s, Array2, ArrayView1, ArrayView2, ArrayViewMut2, Axis, Zip};
 use std::sync::Mutex;
-
-/// Columns per block of the output layer's weight gradient.
-const OUTPUT_BLOCK: usize = 128;
 
 /// The section's `init_rnn_state`: a zero hidden state `(batch_size, num_hiddens)`.
 ///
@@ -294,26 +291,14 @@ impl<A: Real> RecurrentModel for RnnScratch<A> {
             drop(d);
             d_ready.set(c);
         };
-        // Column blocks of dW_hq = H^T dO and db_q, independent of the rest.
-        let q_blocks: Vec<_> = g
-            .w_hq
-            .axis_chunks_iter_mut(Axis(1), OUTPUT_BLOCK)
-            .zip(g.b_q.axis_chunks_iter_mut(Axis(0), OUTPUT_BLOCK))
-            .map(Mutex::new)
-            .collect();
-        let q_queue = Queue::new(q_blocks.len());
-        let output_grads = || {
-            while let Some(b) = q_queue.claim() {
-                let mut block = lock(&q_blocks[b]);
-                let (w, bias) = &mut *block;
-                let d_o = d_logits.slice(s![.., b * OUTPUT_BLOCK..b * OUTPUT_BLOCK + w.ncols()]);
-                matmul_serial(A::one(), &h_all.t(), &d_o, A::zero(), w);
-                bias.fill(A::zero());
-                for row in d_o.outer_iter() {
-                    *bias += &row;
-                }
-            }
-        };
+        // Blocks of dW_hq = H^T dO and db_q, independent of the rest
+        // (W_hq is stored (in, out): its transpose is the dense layer's W).
+        let output_grads = DenseGradBlocks::new(
+            g.w_hq.view_mut().reversed_axes(),
+            g.b_q.view_mut(),
+            h_all.view(),
+            d_logits,
+        );
         let (w_hh, b_h, w_xh) = (&mut g.w_hh, &mut g.b_h, &mut g.w_xh);
         rayon::join(
             || {
@@ -359,13 +344,13 @@ impl<A: Real> RecurrentModel for RnnScratch<A> {
                         w += &row;
                     }
                 }
-                output_grads();
+                output_grads.work();
             },
             || {
                 while let Some(i) = d_queue.claim() {
                     d_hidden_chunk(i);
                 }
-                output_grads();
+                output_grads.work();
             },
         );
     }
