@@ -275,12 +275,33 @@ fn truncated_or_foreign_checkpoints_are_errors() {
     assert!(err.contains("missing.safetensors"), "{err}");
 }
 
+/// The loss and every gradient after one forward and backward pass.
+fn loss_and_grads<M: d2l_rnn::model::RecurrentModel<Elem = f32>>(
+    model: &mut M,
+    x: &ndarray::Array2<usize>,
+    y: &ndarray::Array2<usize>,
+) -> Vec<f64> {
+    use d2l_rnn::model::Parameters;
+    let mut state = model.begin_state(x.nrows());
+    let logits = model.forward(x.view(), &mut state).to_owned();
+    let mut d = ndarray::Array2::zeros(logits.dim());
+    let loss = d2l_rnn::loss::softmax_cross_entropy(logits.view(), y.view(), d.view_mut());
+    model.backward(d.view());
+    let (_, grads) = model.params_and_grads();
+    let mut out = vec![loss];
+    out.extend(
+        grads
+            .tensors()
+            .iter()
+            .flat_map(|(_, t)| t.iter().map(|&v| v as f64)),
+    );
+    out
+}
+
 #[test]
 fn one_thread_and_two_threads_give_the_same_gradients_bit_for_bit() {
     // Batch 32 and 35 steps: the section's shape, cut into 7 chunks that two
     // threads share; a pool of one thread computes every chunk itself.
-    use d2l_rnn::loss::softmax_cross_entropy;
-    use d2l_rnn::model::{Parameters, RecurrentModel};
     use d2l_rnn::nn::{Gru, RNNModel, RnnConfig};
     use ndarray::Array2;
     let x = Array2::from_shape_fn((32, 35), |(i, t)| (i * 7 + t * 3) % 50);
@@ -294,28 +315,8 @@ fn one_thread_and_two_threads_give_the_same_gradients_bit_for_bit() {
             let mut scratch = RnnScratch::new(get_params(50, 64, 3));
             let layer = Gru::new(RnnConfig::new(50, 64), 3).expect("valid layer");
             let mut concise = RNNModel::new(layer, 50, 4).expect("valid model");
-            let mut out = Vec::new();
-            let mut state = scratch.begin_state(32);
-            let logits = scratch.forward(x.view(), &mut state).to_owned();
-            let mut d = Array2::zeros(logits.dim());
-            out.push(softmax_cross_entropy(logits.view(), y.view(), d.view_mut()));
-            scratch.backward(d.view());
-            let (_, g) = scratch.params_and_grads();
-            out.extend(
-                g.tensors()
-                    .iter()
-                    .flat_map(|(_, t)| t.iter().map(|&v| v as f64)),
-            );
-            let mut state = concise.begin_state(32);
-            let logits = concise.forward(x.view(), &mut state).to_owned();
-            out.push(softmax_cross_entropy(logits.view(), y.view(), d.view_mut()));
-            concise.backward(d.view());
-            let (_, g) = concise.params_and_grads();
-            out.extend(
-                g.tensors()
-                    .iter()
-                    .flat_map(|(_, t)| t.iter().map(|&v| v as f64)),
-            );
+            let mut out = loss_and_grads(&mut scratch, &x, &y);
+            out.extend(loss_and_grads(&mut concise, &x, &y));
             out
         })
     };
