@@ -32,13 +32,16 @@ fn main() {
     };
     let args: Vec<String> = std::env::args().collect();
     let hidden = match args.iter().position(|a| a == "--hidden") {
-        Some(i) => match args.get(i + 1).and_then(|v| v.parse::<usize>().ok()) {
-            Some(h) if h > 0 => h,
-            _ => {
-                eprintln!("error: --hidden takes a positive whole number");
-                std::process::exit(2);
+        Some(i) => {
+            let value = args.get(i + 1).map_or("", String::as_str);
+            match value.parse::<usize>() {
+                Ok(h) if h > 0 => h,
+                _ => {
+                    eprintln!("error: --hidden {value:?}: give a positive whole number, e.g. --hidden 512");
+                    std::process::exit(2);
+                }
             }
-        },
+        }
         None => 256,
     };
     println!("hidden size {hidden}");

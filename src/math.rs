@@ -154,13 +154,33 @@ pub fn tanh_inplace<A: Exp>(xs: &mut [A]) {
     vectorized(|| xs.iter_mut().for_each(|x| *x = x.tanh_fast()))
 }
 
-/// `x <- sigmoid(x)` for every element of a slice, vectorised.
-///
-/// ```
-/// let mut x = [0.0f64, 100.0];
-/// d2l_rnn::math::sigmoid_inplace(&mut x);
-/// assert_eq!(x, [0.5, 1.0]);
-/// ```
-pub fn sigmoid_inplace<A: Exp>(xs: &mut [A]) {
-    vectorized(|| xs.iter_mut().for_each(|x| *x = x.sigmoid_fast()))
+#[cfg(test)]
+mod tests {
+    use super::Exp;
+
+    /// Every 1e-4 from -10 to 10, plus tiny and huge inputs: the documented bounds hold.
+    #[test]
+    fn fast_functions_stay_within_their_documented_error() {
+        let mut xs: Vec<f32> = (-100_000..=100_000).map(|i| i as f32 * 1e-4).collect();
+        xs.extend([1e-30f32, -1e-12, 1e-7, 15.0, -40.0, 88.0, -87.0]);
+        let (mut worst_tanh, mut worst_sigmoid) = (0.0f64, 0.0f64);
+        for &x in &xs {
+            let exact = (x as f64).tanh();
+            if exact != 0.0 {
+                worst_tanh = worst_tanh.max(((x.tanh_fast() as f64) - exact).abs() / exact.abs());
+            }
+            let exact = 1.0 / (1.0 + (-(x as f64)).exp());
+            worst_sigmoid =
+                worst_sigmoid.max(((x.sigmoid_fast() as f64) - exact).abs() / exact.abs());
+        }
+        assert!(
+            worst_tanh < 1e-6,
+            "tanh: worst relative error {worst_tanh:e}"
+        );
+        assert!(
+            worst_sigmoid < 1e-6,
+            "sigmoid: worst relative error {worst_sigmoid:e}"
+        );
+        assert_eq!(0.0f32.tanh_fast(), 0.0);
+    }
 }

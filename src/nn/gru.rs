@@ -6,18 +6,6 @@ use crate::error::{Error, Result};
 use crate::model::Real;
 use ndarray::Array3;
 
-/// \\(\sigma(x)\\): [`crate::math::Exp::sigmoid_fast`].
-#[inline(always)]
-pub(crate) fn sigmoid<A: Real>(x: A) -> A {
-    x.sigmoid_fast()
-}
-
-/// \\(\tanh x\\): [`crate::math::Exp::tanh_fast`].
-#[inline(always)]
-pub(crate) fn tanh<A: Real>(x: A) -> A {
-    x.tanh_fast()
-}
-
 /// The time step of [`Gru`], with PyTorch's gate order r, z, n in the
 /// stacked weights (rows `0..H`, `H..2H`, `2H..3H`):
 ///
@@ -66,9 +54,9 @@ impl<A: Real> Cell<A> for GruCell {
             let [h_r, h_z, h_n] = gates(hw, hs); // h_n = h W_hnᵀ + b_hn
             let [r, z, n, hn] = gates_mut(cache, hs);
             // One formula per loop: few streams each, so the loops vectorise.
-            zip2(r, x_r, h_r, |x, h| sigmoid(x + h));
-            zip2(z, x_z, h_z, |x, h| sigmoid(x + h));
-            zip3(n, x_n, r, h_n, |x, r, h| tanh(x + r * h));
+            zip2(r, x_r, h_r, |x, h| (x + h).sigmoid_fast());
+            zip2(z, x_z, h_z, |x, h| (x + h).sigmoid_fast());
+            zip3(n, x_n, r, h_n, |x, r, h| (x + r * h).tanh_fast());
             hn.copy_from_slice(h_n);
             zip3(h, z, n, h_prev, |z, n, hp| (one - z) * n + z * hp);
         }

@@ -1,8 +1,6 @@
 //! PyTorch's `nn.LSTM`.
 
-use super::gru::{
-    gates, gates_mut, no_nonlinearity, sigmoid, tanh, update1, zip1, zip2, zip3, zip4,
-};
+use super::gru::{gates, gates_mut, no_nonlinearity, update1, zip1, zip2, zip3, zip4};
 use super::recurrent::{Cell, CellBackward, CellForward, Recurrent};
 use super::{ModelKind, RnnConfig};
 use crate::error::Result;
@@ -53,12 +51,12 @@ impl<A: Real> Cell<A> for LstmCell {
             let [h_i, h_f, h_g, h_o] = gates(hw, hs);
             let [i, f, g, o, tc] = gates_mut(cache, hs);
             // One formula per loop: few streams each, so the loops vectorise.
-            zip2(i, x_i, h_i, |x, h| sigmoid(x + h));
-            zip2(f, x_f, h_f, |x, h| sigmoid(x + h));
-            zip2(g, x_g, h_g, |x, h| tanh(x + h));
-            zip2(o, x_o, h_o, |x, h| sigmoid(x + h));
+            zip2(i, x_i, h_i, |x, h| (x + h).sigmoid_fast());
+            zip2(f, x_f, h_f, |x, h| (x + h).sigmoid_fast());
+            zip2(g, x_g, h_g, |x, h| (x + h).tanh_fast());
+            zip2(o, x_o, h_o, |x, h| (x + h).sigmoid_fast());
             zip4(c, f, c_prev, i, g, |f, cp, i, g| f * cp + i * g);
-            zip1(tc, c, tanh);
+            zip1(tc, c, A::tanh_fast);
             zip2(h, o, tc, |o, tc| o * tc);
         }
     }

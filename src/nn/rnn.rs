@@ -1,6 +1,5 @@
 //! PyTorch's `nn.RNN`: the section's recurrent layer.
 
-use super::gru::tanh;
 use super::recurrent::{Cell, CellBackward, CellForward, Recurrent};
 use super::{ModelKind, Nonlinearity, RnnConfig};
 use crate::error::Result;
@@ -37,7 +36,7 @@ impl<A: Real> Cell<A> for RnnCell {
     fn forward_step(&self, s: CellForward<'_, A>) {
         let rows = s.h.iter_mut().zip(s.xw).zip(s.hw);
         match self.nonlinearity {
-            Nonlinearity::Tanh => rows.for_each(|((h, &x), &w)| *h = tanh(x + w)),
+            Nonlinearity::Tanh => rows.for_each(|((h, &x), &w)| *h = (x + w).tanh_fast()),
             Nonlinearity::Relu => rows.for_each(|((h, &x), &w)| *h = (x + w).max(A::zero())),
         }
     }

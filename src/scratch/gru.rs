@@ -234,8 +234,8 @@ pub fn gru<A: Real>(
     let mut h = state.clone();
     let mut outputs = Vec::with_capacity(inputs.len());
     for x in inputs {
-        let z = (x.dot(&p.w_xz) + h.dot(&p.w_hz) + &p.b_z).mapv(sigmoid);
-        let r = (x.dot(&p.w_xr) + h.dot(&p.w_hr) + &p.b_r).mapv(sigmoid);
+        let z = (x.dot(&p.w_xz) + h.dot(&p.w_hz) + &p.b_z).mapv(A::sigmoid_fast);
+        let r = (x.dot(&p.w_xr) + h.dot(&p.w_hr) + &p.b_r).mapv(A::sigmoid_fast);
         let h_tilda = (x.dot(&p.w_xh) + (&r * &h).dot(&p.w_hh) + &p.b_h).mapv(A::tanh);
         h = &z * &h + (z.mapv(|z| A::one() - z) * &h_tilda);
         outputs.push(h.dot(&p.w_hq) + &p.b_q);
@@ -441,12 +441,12 @@ impl<A: Real> RecurrentModel for GruScratch<A> {
             matmul_serial(A::one(), &h_prev, &p.w_hz, A::one(), &mut z);
             matmul_serial(A::one(), &h_prev, &p.w_hr, A::one(), &mut r);
             vectorized(|| {
-                z.mapv_inplace(sigmoid);
+                z.mapv_inplace(A::sigmoid_fast);
                 Zip::from(&mut r_h)
                     .and(&mut r)
                     .and(&h_prev)
                     .for_each(|rh, r, &h| {
-                        *r = sigmoid(*r);
+                        *r = r.sigmoid_fast();
                         *rh = *r * h;
                     });
             });
@@ -571,11 +571,6 @@ impl<A: Real> RecurrentModel for GruScratch<A> {
 }
 
 // Helpers shared with the LSTM (`super::lstm`).
-
-/// The logistic function \\(\sigma(x) = 1 / (1 + e^{-x})\\).
-pub(super) fn sigmoid<A: Real>(x: A) -> A {
-    x.sigmoid_fast()
-}
 
 /// Draws matrices from \\(N(0, \mathrm{std}^2)\\) with one seeded generator.
 pub(super) struct NormalInit {

@@ -3,7 +3,7 @@
 //! written for reading, and the same network as a fast [`RecurrentModel`]
 //! with backpropagation through time written by hand.
 
-use super::gru::{gather_rows, scatter_rows, sigmoid, sum_rows_into, NormalInit};
+use super::gru::{gather_rows, scatter_rows, sum_rows_into, NormalInit};
 use crate::linalg::{matmul, matmul_serial};
 use crate::math::vectorized;
 use crate::model::{Parameters, Real, RecurrentModel};
@@ -264,9 +264,9 @@ pub fn lstm<A: Real>(
     let (mut h, mut c) = state.clone();
     let mut outputs = Vec::with_capacity(inputs.len());
     for x in inputs {
-        let i = (x.dot(&p.w_xi) + h.dot(&p.w_hi) + &p.b_i).mapv(sigmoid);
-        let f = (x.dot(&p.w_xf) + h.dot(&p.w_hf) + &p.b_f).mapv(sigmoid);
-        let o = (x.dot(&p.w_xo) + h.dot(&p.w_ho) + &p.b_o).mapv(sigmoid);
+        let i = (x.dot(&p.w_xi) + h.dot(&p.w_hi) + &p.b_i).mapv(A::sigmoid_fast);
+        let f = (x.dot(&p.w_xf) + h.dot(&p.w_hf) + &p.b_f).mapv(A::sigmoid_fast);
+        let o = (x.dot(&p.w_xo) + h.dot(&p.w_ho) + &p.b_o).mapv(A::sigmoid_fast);
         let c_tilda = (x.dot(&p.w_xc) + h.dot(&p.w_hc) + &p.b_c).mapv(A::tanh);
         c = &f * &c + &i * &c_tilda;
         h = &o * &c.mapv(A::tanh);
@@ -508,9 +508,9 @@ impl<A: Real> RecurrentModel for LstmScratch<A> {
                     .and(&mut o)
                     .and(&mut c_tilda)
                     .for_each(|i, f, o, c| {
-                        *i = sigmoid(*i);
-                        *f = sigmoid(*f);
-                        *o = sigmoid(*o);
+                        *i = i.sigmoid_fast();
+                        *f = f.sigmoid_fast();
+                        *o = o.sigmoid_fast();
                         *c = c.tanh_fast();
                     });
                 Zip::from(c_rest.slice_mut(s![..n, ..]))
