@@ -230,7 +230,7 @@ impl<A: Real> RecurrentModel for RnnScratch<A> {
                 *o += &p.b_q;
             }
         };
-        let mut recurrence = || {
+        let recurrence = || {
             // H_t = tanh(W_xh[x_t] + b_h + H_{t-1} W_hh), chunk by chunk;
             // `carry` holds the last H of the previous chunk.
             let mut carry = state.clone();
@@ -253,11 +253,7 @@ impl<A: Real> RecurrentModel for RnnScratch<A> {
             state.assign(&carry);
             outputs();
         };
-        if h_chunks.len() > 1 {
-            rayon::join(recurrence, outputs);
-        } else {
-            recurrence(); // nothing to overlap (one character at a time, say)
-        }
+        rayon::join(recurrence, outputs);
         self.logits.view()
     }
 
