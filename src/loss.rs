@@ -50,20 +50,23 @@ fn block_loss<A: Real>(
     targets: &[usize],
     scale: A,
 ) -> f64 {
-    vectorized(|| {
-        let mut total = 0.0;
-        for ((o, mut d), &t) in logits
-            .outer_iter()
-            .zip(d_logits.outer_iter_mut())
-            .zip(targets)
-        {
-            total += match (o.as_slice(), d.as_slice_mut()) {
-                (Some(o), Some(d)) => row_loss(o, d, t, scale),
-                _ => row_loss(&o.to_vec(), &mut vec![A::zero(); o.len()], t, scale),
-            };
-        }
-        total
-    })
+    vectorized(
+        #[inline(always)]
+        || {
+            let mut total = 0.0;
+            for ((o, mut d), &t) in logits
+                .outer_iter()
+                .zip(d_logits.outer_iter_mut())
+                .zip(targets)
+            {
+                total += match (o.as_slice(), d.as_slice_mut()) {
+                    (Some(o), Some(d)) => row_loss(o, d, t, scale),
+                    _ => row_loss(&o.to_vec(), &mut vec![A::zero(); o.len()], t, scale),
+                };
+            }
+            total
+        },
+    )
 }
 
 /// Mean softmax cross-entropy of `logits` `(N, q)` against the targets `y`

@@ -610,18 +610,21 @@ impl<C: Cell<A>, A: Real> Engine<C, A> {
                         [k * n * cw..(k + 1) * n * cw];
                     let hw = buf.hw.as_slice().expect("standard layout");
                     let cell = &self.cell;
-                    vectorized(|| {
-                        cell.forward_step(CellForward {
-                            hidden: hs,
-                            xw,
-                            hw,
-                            h_prev,
-                            c_prev,
-                            h,
-                            c,
-                            cache,
-                        })
-                    });
+                    vectorized(
+                        #[inline(always)]
+                        || {
+                            cell.forward_step(CellForward {
+                                hidden: hs,
+                                xw,
+                                hw,
+                                h_prev,
+                                c_prev,
+                                h,
+                                c,
+                                cache,
+                            })
+                        },
+                    );
                     y.slice_mut(s![t * n..(t + 1) * n, d * hs..(d + 1) * hs])
                         .assign(&buf.h.slice(s![(k + 1) * n..(k + 2) * n, ..]));
                 }
@@ -789,7 +792,10 @@ impl<C: Cell<A>, A: Real> Engine<C, A> {
                             [k * n * gh..(k + 1) * n * gh],
                     };
                     let cell = &self.cell;
-                    vectorized(|| cell.backward_step(step));
+                    vectorized(
+                        #[inline(always)]
+                        || cell.backward_step(step),
+                    );
                     // dh_{t-1} = (direct part, left in d_h) + d(hw) W_hh
                     let d_hw = buf.d_hw.slice(s![k * n..(k + 1) * n, ..]);
                     matmul_serial(A::one(), &d_hw, &w.weight_hh, A::one(), &mut buf.d_h);

@@ -440,18 +440,24 @@ impl<A: Real> RecurrentModel for GruScratch<A> {
             let mut r_h = self.reset_hidden.slice_mut(now); // [n, h]
             matmul_serial(A::one(), &h_prev, &p.w_hz, A::one(), &mut z);
             matmul_serial(A::one(), &h_prev, &p.w_hr, A::one(), &mut r);
-            vectorized(|| {
-                z.mapv_inplace(A::sigmoid_fast);
-                Zip::from(&mut r_h)
-                    .and(&mut r)
-                    .and(&h_prev)
-                    .for_each(|rh, r, &h| {
-                        *r = r.sigmoid_fast();
-                        *rh = *r * h;
-                    });
-            });
+            vectorized(
+                #[inline(always)]
+                || {
+                    z.mapv_inplace(A::sigmoid_fast);
+                    Zip::from(&mut r_h)
+                        .and(&mut r)
+                        .and(&h_prev)
+                        .for_each(|rh, r, &h| {
+                            *r = r.sigmoid_fast();
+                            *rh = *r * h;
+                        });
+                },
+            );
             matmul_serial(A::one(), &r_h, &p.w_hh, A::one(), &mut h_tilda);
-            vectorized(|| h_tilda.mapv_inplace(A::tanh_fast));
+            vectorized(
+                #[inline(always)]
+                || h_tilda.mapv_inplace(A::tanh_fast),
+            );
             Zip::from(rest.slice_mut(s![..n, ..]))
                 .and(&z)
                 .and(&h_prev)

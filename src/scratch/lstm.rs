@@ -502,32 +502,35 @@ impl<A: Real> RecurrentModel for LstmScratch<A> {
             matmul_serial(A::one(), &h_prev, &p.w_hf, A::one(), &mut f);
             matmul_serial(A::one(), &h_prev, &p.w_ho, A::one(), &mut o);
             matmul_serial(A::one(), &h_prev, &p.w_hc, A::one(), &mut c_tilda);
-            vectorized(|| {
-                Zip::from(&mut i)
-                    .and(&mut f)
-                    .and(&mut o)
-                    .and(&mut c_tilda)
-                    .for_each(|i, f, o, c| {
-                        *i = i.sigmoid_fast();
-                        *f = f.sigmoid_fast();
-                        *o = o.sigmoid_fast();
-                        *c = c.tanh_fast();
-                    });
-                Zip::from(c_rest.slice_mut(s![..n, ..]))
-                    .and(&mut tanh_c)
-                    .and(&f)
-                    .and(&c_prev)
-                    .and(&i)
-                    .and(&c_tilda)
-                    .for_each(|c, tc, &f, &cp, &i, &ct| {
-                        *c = f * cp + i * ct;
-                        *tc = c.tanh_fast();
-                    });
-                Zip::from(h_rest.slice_mut(s![..n, ..]))
-                    .and(&o)
-                    .and(&tanh_c)
-                    .for_each(|h, &o, &tc| *h = o * tc);
-            });
+            vectorized(
+                #[inline(always)]
+                || {
+                    Zip::from(&mut i)
+                        .and(&mut f)
+                        .and(&mut o)
+                        .and(&mut c_tilda)
+                        .for_each(|i, f, o, c| {
+                            *i = i.sigmoid_fast();
+                            *f = f.sigmoid_fast();
+                            *o = o.sigmoid_fast();
+                            *c = c.tanh_fast();
+                        });
+                    Zip::from(c_rest.slice_mut(s![..n, ..]))
+                        .and(&mut tanh_c)
+                        .and(&f)
+                        .and(&c_prev)
+                        .and(&i)
+                        .and(&c_tilda)
+                        .for_each(|c, tc, &f, &cp, &i, &ct| {
+                            *c = f * cp + i * ct;
+                            *tc = c.tanh_fast();
+                        });
+                    Zip::from(h_rest.slice_mut(s![..n, ..]))
+                        .and(&o)
+                        .and(&tanh_c)
+                        .for_each(|h, &o, &tc| *h = o * tc);
+                },
+            );
         }
         state.0.assign(&self.hiddens.slice(s![steps * n.., ..]));
         state.1.assign(&self.cells.slice(s![steps * n.., ..]));
