@@ -1,0 +1,183 @@
+"""Times the section's PyTorch code on this machine, for the comparison in
+the README's "Speed and memory" (the Rust side is `cargo bench --bench epoch`).
+
+    python3 -m venv /tmp/torch-venv
+    /tmp/torch-venv/bin/pip install torch==2.15.0
+    /tmp/torch-venv/bin/python benches/pytorch/epoch.py
+
+Same work as the crate's bench: the first 10,000 characters of the lyrics,
+hidden size 256, 35 steps, batch 32; from scratch with SGD (lr 100, clipping
+0.01) under random and consecutive sampling, then nn.RNN / nn.GRU / nn.LSTM
+with Adam (lr 0.001, clipping 0.01, consecutive sampling). Each figure is the
+median of 10 epochs after a first, warm-up epoch. The corpus is read from
+data/ or ../shared/data/, as the crate does.
+"""
+import math
+import pathlib
+import random
+import statistics
+import sys
+import time
+import zipfile
+
+import torch
+from torch import nn
+import torch.nn.functional as F
+
+HIDDEN, STEPS, BATCH, EPOCHS = 256, 35, 32, 11
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+
+
+def load_corpus():
+    for folder in (ROOT / "data", ROOT.parent / "shared" / "data"):
+        path = folder / "jaychou_lyrics.txt.zip"
+        if path.exists():
+            with zipfile.ZipFile(path) as z:
+                text = z.read("jaychou_lyrics.txt").decode("utf-8")
+            text = text.replace("\n", " ").replace("\r", " ")[:10000]
+            chars = sorted(set(text))
+            index = {c: i for i, c in enumerate(chars)}
+            return [index[c] for c in text], chars, index
+    sys.exit("jaychou_lyrics.txt.zip is in neither data/ nor ../shared/data/")
+
+
+def batches_random(corpus, rng):
+    """Random sampling: independent windows, shuffled."""
+    count = (len(corpus) - 1) // STEPS
+    starts = [i * STEPS for i in range(count)]
+    rng.shuffle(starts)
+    for b in range(count // BATCH):
+        chosen = starts[b * BATCH:(b + 1) * BATCH]
+        x = torch.tensor([corpus[s:s + STEPS] for s in chosen])
+        y = torch.tensor([corpus[s + 1:s + STEPS + 1] for s in chosen])
+        yield x, y
+
+
+def batches_consecutive(corpus):
+    """Consecutive sampling: BATCH parallel streams cut into windows."""
+    data = torch.tensor(corpus)
+    length = len(data) // BATCH
+    rows = data[:BATCH * length].view(BATCH, length)
+    for w in range((length - 1) // STEPS):
+        i = w * STEPS
+        yield rows[:, i:i + STEPS], rows[:, i + 1:i + STEPS + 1]
+
+
+def clip(params, theta):
+    norm = torch.sqrt(sum((p.grad ** 2).sum() for p in params))
+    if norm > theta:
+        for p in params:
+            p.grad.mul_(theta / norm)
+
+
+def scratch_epoch_times(corpus, vocab, random_sampling):
+    torch.manual_seed(0)
+    rng = random.Random(0)
+
+    def param(*shape):
+        return nn.Parameter(torch.randn(shape) * 0.01)
+
+    w_xh, w_hh, b_h = param(vocab, HIDDEN), param(HIDDEN, HIDDEN), nn.Parameter(torch.zeros(HIDDEN))
+    w_hq, b_q = param(HIDDEN, vocab), nn.Parameter(torch.zeros(vocab))
+    params = [w_xh, w_hh, b_h, w_hq, b_q]
+    loss = nn.CrossEntropyLoss()
+    times, total, count = [], 0.0, 0
+    for _ in range(EPOCHS):
+        start = time.perf_counter()
+        total, count = 0.0, 0
+        h = torch.zeros(BATCH, HIDDEN)
+        batches = batches_random(corpus, rng) if random_sampling else batches_consecutive(corpus)
+        for x, y in batches:
+            h = torch.zeros(BATCH, HIDDEN) if random_sampling else h.detach()
+            outputs = []
+            for t in range(STEPS):
+                one_hot = F.one_hot(x[:, t], vocab).float()
+                h = torch.tanh(one_hot @ w_xh + h @ w_hh + b_h)
+                outputs.append(h @ w_hq + b_q)
+            l = loss(torch.cat(outputs), y.T.flatten())
+            for p in params:
+                p.grad = None
+            l.backward()
+            clip(params, 0.01)
+            with torch.no_grad():
+                for p in params:
+                    p -= 100.0 * p.grad
+            total, count = total + l.item() * y.numel(), count + y.numel()
+        times.append(time.perf_counter() - start)
+    return times, params, math.exp(total / count)
+
+
+class RNNModel(nn.Module):
+    def __init__(self, layer, vocab):
+        super().__init__()
+        self.rnn, self.vocab = layer, vocab
+        self.dense = nn.Linear(layer.hidden_size, vocab)
+
+    def forward(self, x, state):
+        one_hot = F.one_hot(x.T, self.vocab).float()  # (steps, batch, vocab)
+        hiddens, state = self.rnn(one_hot, state)
+        return self.dense(hiddens.reshape(-1, hiddens.shape[-1])), state
+
+
+def concise_epoch_times(corpus, vocab, layer_type):
+    torch.manual_seed(0)
+    model = RNNModel(layer_type(vocab, HIDDEN), vocab)
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+    loss = nn.CrossEntropyLoss()
+    params = list(model.parameters())
+    times = []
+    for _ in range(EPOCHS):
+        start = time.perf_counter()
+        total, count = 0.0, 0
+        state = None
+        for x, y in batches_consecutive(corpus):
+            if state is not None:
+                state = tuple(s.detach() for s in state) if isinstance(state, tuple) else state.detach()
+            output, state = model(x, state)
+            l = loss(output, y.T.flatten())
+            optimizer.zero_grad()
+            l.backward()
+            clip(params, 0.01)
+            optimizer.step()
+            total, count = total + l.item() * y.numel(), count + y.numel()
+        times.append(time.perf_counter() - start)
+    return times, math.exp(total / count)
+
+
+def generation_ms(params, chars, index, vocab):
+    """The section's predict_rnn: 50 characters after 分开, greedy, one step at a time."""
+    w_xh, w_hh, b_h, w_hq, b_q = params
+    times = []
+    for _ in range(21):
+        start = time.perf_counter()
+        output, h = [index["分"]], torch.zeros(1, HIDDEN)
+        prefix = "分开"
+        for t in range(50 + len(prefix) - 1):
+            one_hot = F.one_hot(torch.tensor([output[-1]]), vocab).float()
+            h = torch.tanh(one_hot @ w_xh + h @ w_hh + b_h)
+            y = h @ w_hq + b_q
+            output.append(index[prefix[t + 1]] if t < len(prefix) - 1 else int(y.argmax(dim=1).item()))
+        times.append(time.perf_counter() - start)
+        assert len(output) == 52
+    return 1e3 * statistics.median(times)
+
+
+def main():
+    corpus, chars, index = load_corpus()
+    vocab = len(chars)
+    print(f"PyTorch {torch.__version__}, {torch.get_num_threads()} threads, "
+          f"CPU capability {torch.backends.cpu.get_cpu_capability()}, vocabulary {vocab}")
+    params = None
+    for name, random_sampling in (("random", True), ("consecutive", False)):
+        times, params, ppl = scratch_epoch_times(corpus, vocab, random_sampling)
+        print(f"from-scratch epoch ({name}): {statistics.median(times[1:]):.4f} s "
+              f"(perplexity {ppl:.1f} after {EPOCHS} epochs)")
+    for name, layer in (("RNN", nn.RNN), ("GRU", nn.GRU), ("LSTM", nn.LSTM)):
+        times, ppl = concise_epoch_times(corpus, vocab, layer)
+        print(f"concise {name} epoch: {statistics.median(times[1:]):.4f} s "
+              f"(perplexity {ppl:.1f} after {EPOCHS} epochs)")
+    print(f"generate 50 characters after 分开: {generation_ms(params, chars, index, vocab):.3f} ms")
+
+
+if __name__ == "__main__":
+    main()
