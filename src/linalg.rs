@@ -210,7 +210,6 @@ fn row_times_matrix<A: Real>(
         else {
             return false;
         };
-        let row = |i: usize| rows[i];
         vectorized(
             #[inline(always)]
             || {
@@ -218,7 +217,7 @@ fn row_times_matrix<A: Real>(
                 let mut i = 0;
                 while i + 4 <= x.len() {
                     let a = [x[i], x[i + 1], x[i + 2], x[i + 3]].map(|xi| alpha * xi);
-                    let (r0, r1, r2, r3) = (row(i), row(i + 1), row(i + 2), row(i + 3));
+                    let (r0, r1, r2, r3) = (rows[i], rows[i + 1], rows[i + 2], rows[i + 3]);
                     for ((((v, &p0), &p1), &p2), &p3) in
                         y.iter_mut().zip(r0).zip(r1).zip(r2).zip(r3)
                     {
@@ -231,9 +230,9 @@ fn row_times_matrix<A: Real>(
                     }
                     i += 4;
                 }
-                for (&xi, i) in x[i..].iter().zip(i..) {
+                for (&xi, row) in x[i..].iter().zip(&rows[i..]) {
                     let a = alpha * xi;
-                    for (v, &p) in y.iter_mut().zip(row(i)) {
+                    for (v, &p) in y.iter_mut().zip(*row) {
                         *v += a * p;
                     }
                 }

@@ -37,7 +37,7 @@ def load_corpus():
             text = text.replace("\n", " ").replace("\r", " ")[:10000]
             chars = sorted(set(text))
             index = {c: i for i, c in enumerate(chars)}
-            return [index[c] for c in text], chars, index
+            return [index[c] for c in text], len(chars), index
     sys.exit("jaychou_lyrics.txt.zip is in neither data/ nor ../shared/data/")
 
 
@@ -81,7 +81,7 @@ def scratch_epoch_times(corpus, vocab, random_sampling):
     w_hq, b_q = param(HIDDEN, vocab), nn.Parameter(torch.zeros(vocab))
     params = [w_xh, w_hh, b_h, w_hq, b_q]
     loss = nn.CrossEntropyLoss()
-    times, total, count = [], 0.0, 0
+    times = []
     for _ in range(EPOCHS):
         start = time.perf_counter()
         total, count = 0.0, 0
@@ -144,7 +144,7 @@ def concise_epoch_times(corpus, vocab, layer_type):
     return times, math.exp(total / count)
 
 
-def generation_ms(params, chars, index, vocab):
+def generation_ms(params, index, vocab):
     """The section's predict_rnn: 50 characters after 分开, greedy, one step at a time."""
     w_xh, w_hh, b_h, w_hq, b_q = params
     times = []
@@ -163,8 +163,7 @@ def generation_ms(params, chars, index, vocab):
 
 
 def main():
-    corpus, chars, index = load_corpus()
-    vocab = len(chars)
+    corpus, vocab, index = load_corpus()
     print(f"PyTorch {torch.__version__}, {torch.get_num_threads()} threads, "
           f"CPU capability {torch.backends.cpu.get_cpu_capability()}, vocabulary {vocab}")
     params = None
@@ -176,7 +175,7 @@ def main():
         times, ppl = concise_epoch_times(corpus, vocab, layer)
         print(f"concise {name} epoch: {statistics.median(times[1:]):.4f} s "
               f"(perplexity {ppl:.1f} after {EPOCHS} epochs)")
-    print(f"generate 50 characters after 分开: {generation_ms(params, chars, index, vocab):.3f} ms")
+    print(f"generate 50 characters after 分开: {generation_ms(params, index, vocab):.3f} ms")
 
 
 if __name__ == "__main__":
