@@ -8,14 +8,14 @@
 //! 256, 512 and 1024 and for the full corpus.
 
 use d2l_rnn::data::{find_or_fetch_lyrics, load_corpus, load_data_jay_lyrics, Corpus, Sampling};
-use d2l_rnn::linalg::matmul;
+use d2l_rnn::fast::linalg::matmul;
+use d2l_rnn::fast::{GruFast, LstmFast, RnnFast};
 use d2l_rnn::model::RecurrentModel;
 use d2l_rnn::nn::{
     concise_config, Cell, GruCell, LstmCell, RNNModel, Recurrent, RnnCell, RnnConfig,
 };
 use d2l_rnn::optim::{Adam, Optimizer, Sgd};
 use d2l_rnn::predict::predict_rnn;
-use d2l_rnn::scratch::{get_params, RnnScratch};
 use d2l_rnn::train::{train, TrainConfig};
 use ndarray::Array2;
 use std::time::Instant;
@@ -74,7 +74,7 @@ fn matmul_gflops(m: usize, k: usize, n: usize) -> f64 {
 
 /// Median seconds of the epochs after the first, for `cfg`.
 fn time_epochs(corpus: &Corpus, cfg: &TrainConfig) -> f64 {
-    let mut model = RnnScratch::new(get_params(corpus.vocab_size(), cfg.num_hiddens, 0));
+    let mut model = RnnFast::init(corpus.vocab_size(), cfg.num_hiddens, 0);
     time_model(&mut model, &mut Sgd { lr: cfg.lr }, corpus, cfg)
 }
 
@@ -180,6 +180,28 @@ fn main() {
             epoch_flops(&corpus, &cfg),
         );
     }
+    // The from-scratch GRU and LSTM (6.7, 6.8): consecutive sampling, SGD.
+    let cfg = TrainConfig {
+        num_epochs: 7,
+        pred_period: 1000,
+        sampling: Sampling::Consecutive,
+        ..TrainConfig::default()
+    };
+    let (v, h) = (corpus.vocab_size(), cfg.num_hiddens);
+    let sgd = || Sgd { lr: cfg.lr };
+    let gru = time_model(&mut GruFast::init(v, h, 0), &mut sgd(), &corpus, &cfg);
+    report(
+        "from-scratch GRU epoch",
+        gru,
+        gated_epoch_flops(&corpus, &cfg, 3),
+    );
+    let lstm = time_model(&mut LstmFast::init(v, h, 0), &mut sgd(), &corpus, &cfg);
+    report(
+        "from-scratch LSTM epoch",
+        lstm,
+        gated_epoch_flops(&corpus, &cfg, 4),
+    );
+
     let cfg = TrainConfig {
         num_epochs: 7,
         pred_period: 1000,
@@ -206,7 +228,7 @@ fn main() {
         report(name, seconds, gated_epoch_flops(&corpus, &cfg, gates));
     }
 
-    let mut model = RnnScratch::new(get_params(corpus.vocab_size(), 256, 0));
+    let mut model = RnnFast::init(corpus.vocab_size(), 256, 0);
     let times = (0..21)
         .map(|_| {
             let start = Instant::now();

@@ -3,10 +3,10 @@
 //! 256 unless given; median of 40 batches each).
 
 use d2l_rnn::data::{data_iter_consecutive, load_data_jay_lyrics};
+use d2l_rnn::fast::RnnFast;
 use d2l_rnn::loss::softmax_cross_entropy;
 use d2l_rnn::model::RecurrentModel;
 use d2l_rnn::optim::{grad_clipping, sgd};
-use d2l_rnn::scratch::{get_params, RnnScratch};
 use ndarray::Array2;
 use std::time::Instant;
 
@@ -45,7 +45,7 @@ fn main() {
         None => 256,
     };
     println!("hidden size {hidden}");
-    let mut model = RnnScratch::new(get_params(corpus.vocab_size(), hidden, 0));
+    let mut model = RnnFast::init(corpus.vocab_size(), hidden, 0);
     let mut d_logits = Array2::<f32>::zeros((32 * 35, corpus.vocab_size()));
     let mut times = [vec![], vec![], vec![], vec![]];
     for i in 0..41 {

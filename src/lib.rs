@@ -16,18 +16,33 @@
 //! | perplexity                                  | [`loss::perplexity`]                   |
 //! | train and write lyrics                      | [`train::train_and_predict_rnn`]       |
 //! | random / consecutive sampling               | [`data::data_iter_random`], [`data::data_iter_consecutive`] |
-//! | backward pass (PyTorch's `l.backward()`)    | [`scratch::RnnScratch`]                |
+//! | backward pass (PyTorch's `l.backward()`)    | [`scratch::RnnScratch`] (readable), [`fast::RnnFast`] (fast) |
 //!
 //! Every model implements [`model::RecurrentModel`] and trains through the
-//! one loop [`train::train`]. Every random choice takes a seed.
+//! one loop [`train::train`]. What a student reads is [`scratch`]: the
+//! book's math written plainly, forward and backward. Training uses the
+//! fast twins in [`fast`], which a test proves equal to the readable models.
+//! Every random choice takes a seed.
+//!
+//! The modules in layers (each imports only from the layers above it):
+//!
+//! | layer | modules |
+//! |---|---|
+//! | scalars | [`real`] |
+//! | contracts | [`model`], [`error`] |
+//! | data | [`data`], [`io`] |
+//! | readable models | [`scratch`] |
+//! | fast engines | [`fast`] (products, kernels, the two-core pipeline, the fast twins), [`nn`] (the concise layers) |
+//! | training | [`loss`], [`optim`], [`predict`], [`train`], [`checkpoint`], [`plot`] |
 //!
 //! ```
 //! use d2l_rnn::data::Corpus;
+//! use d2l_rnn::fast::RnnFast;
 //! use d2l_rnn::train::{train_and_predict_rnn, TrainConfig};
 //! let corpus = Corpus::from_text(&"分开 不分开 ".repeat(40));
 //! let cfg = TrainConfig { num_epochs: 20, num_steps: 6, batch_size: 4, num_hiddens: 16,
 //!     lr: 1.0, clipping_theta: 1.0, pred_period: 20, pred_len: 6, ..Default::default() };
-//! let (_model, history) = train_and_predict_rnn(&corpus, &cfg)?;
+//! let (_model, history) = train_and_predict_rnn(RnnFast::init, &corpus, &cfg)?;
 //! assert!(history.final_perplexity().unwrap() < 4.0); // 5 characters, well learnt
 //! # Ok::<(), d2l_rnn::Error>(())
 //! ```
@@ -35,15 +50,14 @@
 pub mod checkpoint;
 pub mod data;
 pub mod error;
+pub mod fast;
 pub mod io;
-pub mod linalg;
 pub mod loss;
-pub mod math;
 pub mod model;
 pub mod nn;
 pub mod optim;
-pub mod pipeline;
 pub mod predict;
+pub mod real;
 pub mod scratch;
 pub mod train;
 

@@ -1,10 +1,10 @@
 //! Softmax cross-entropy and perplexity.
 
-use crate::math::vectorized;
-use crate::model::Real;
+use crate::fast::math::vectorized;
+use crate::real::Real;
 use ndarray::{ArrayView2, ArrayViewMut2, Axis};
 
-pub use crate::math::Exp;
+pub use crate::real::Exp;
 
 /// Loss of one row and its gradient: `d = (softmax(o) - e_target) * scale`.
 #[inline(always)]

@@ -11,15 +11,14 @@
 use clap::{Args, Parser, Subcommand};
 use d2l_rnn::checkpoint::{load_any, AnyModel, Implementation};
 use d2l_rnn::data::{load_corpus, load_data_jay_lyrics, Corpus, Sampling};
+use d2l_rnn::fast::{GruFast, LstmFast, RnnFast};
 use d2l_rnn::model::RecurrentModel;
 use d2l_rnn::nn::{
     Cell, GruCell, LstmCell, ModelKind, Nonlinearity, RNNModel, Recurrent, RnnCell, RnnConfig,
 };
 use d2l_rnn::optim::{Adam, Optimizer, Sgd};
 use d2l_rnn::predict::Sampler;
-use d2l_rnn::scratch::{
-    get_gru_params, get_lstm_params, get_params, GruScratch, LstmScratch, RnnScratch,
-};
+use d2l_rnn::scratch::{GruScratch, LstmScratch, RnnScratch};
 use d2l_rnn::train::{format_epoch_line, train, History, TrainConfig, TrainEvent};
 use d2l_rnn::{Error, Result};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -52,6 +51,9 @@ struct TrainArgs {
     /// Implementation: scratch (hand-written, SGD) or concise (nn layers, Adam).
     #[arg(long = "impl", default_value = "scratch")]
     implementation: Implementation,
+    /// fast (the default) or readable: the from-scratch model that trains.
+    #[arg(long, default_value = "fast")]
+    engine: Engine,
     /// How mini-batches are cut from the corpus: random or consecutive
     /// [default: random for scratch, consecutive for concise, as in the section].
     #[arg(long)]
@@ -187,6 +189,7 @@ fn train_with_progress<M: RecurrentModel, O: Optimizer<M::Elem>>(
 /// A from-scratch model of `kind` (weights N(0, 0.01²) seeded by `cfg.seed`), trained with SGD.
 fn train_scratch(
     kind: ModelKind,
+    engine: Engine,
     corpus: &Corpus,
     cfg: &TrainConfig,
     label: &str,
@@ -194,26 +197,66 @@ fn train_scratch(
     cfg.validate()?;
     let (vocab, hidden, seed) = (corpus.vocab_size(), cfg.num_hiddens, cfg.seed);
     let mut sgd = Sgd { lr: cfg.lr };
-    Ok(match kind {
-        ModelKind::Rnn => {
-            let mut m = RnnScratch::new(get_params(vocab, hidden, seed));
+    // The readable models train the same parameters; the result is handed
+    // on as the fast model (same parameter types) for saving and writing text.
+    Ok(match (kind, engine) {
+        (ModelKind::Rnn, Engine::Fast) => {
+            let mut m = RnnFast::init(vocab, hidden, seed);
             let h = train_with_progress(&mut m, &mut sgd, corpus, cfg, label)?;
             (AnyModel::RnnScratch(m), h)
         }
-        ModelKind::Gru => {
-            let mut m = GruScratch::new(get_gru_params(vocab, hidden, seed));
+        (ModelKind::Rnn, Engine::Readable) => {
+            let mut m = RnnScratch::init(vocab, hidden, seed);
+            let h = train_with_progress(&mut m, &mut sgd, corpus, cfg, label)?;
+            (AnyModel::RnnScratch(RnnFast::new(m.params)), h)
+        }
+        (ModelKind::Gru, Engine::Fast) => {
+            let mut m = GruFast::init(vocab, hidden, seed);
             let h = train_with_progress(&mut m, &mut sgd, corpus, cfg, label)?;
             (AnyModel::GruScratch(m), h)
         }
-        ModelKind::Lstm => {
-            let mut m = LstmScratch::new(get_lstm_params(vocab, hidden, seed));
+        (ModelKind::Gru, Engine::Readable) => {
+            let mut m = GruScratch::init(vocab, hidden, seed);
+            let h = train_with_progress(&mut m, &mut sgd, corpus, cfg, label)?;
+            (AnyModel::GruScratch(GruFast::new(m.params)), h)
+        }
+        (ModelKind::Lstm, Engine::Fast) => {
+            let mut m = LstmFast::init(vocab, hidden, seed);
             let h = train_with_progress(&mut m, &mut sgd, corpus, cfg, label)?;
             (AnyModel::LstmScratch(m), h)
+        }
+        (ModelKind::Lstm, Engine::Readable) => {
+            let mut m = LstmScratch::init(vocab, hidden, seed);
+            let h = train_with_progress(&mut m, &mut sgd, corpus, cfg, label)?;
+            (AnyModel::LstmScratch(LstmFast::new(m.params)), h)
         }
     })
 }
 
-/// A concise `RNNModel` (layer seeded by `cfg.seed`, dense by `cfg.seed + 1`) trained with Adam.
+/// Which from-scratch model trains: the fast engine (default) or the
+/// readable model of `crate::scratch` (same numbers, slower).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Engine {
+    Fast,
+    Readable,
+}
+
+impl std::str::FromStr for Engine {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Engine> {
+        match s.to_ascii_lowercase().as_str() {
+            "fast" => Ok(Engine::Fast),
+            "readable" => Ok(Engine::Readable),
+            _ => Err(Error::InvalidArgument {
+                name: "engine",
+                value: s.to_string(),
+                hint: "use fast or readable".into(),
+            }),
+        }
+    }
+}
+
 fn train_concise<C: Cell<f32>>(
     corpus: &Corpus,
     cfg: &TrainConfig,
@@ -244,7 +287,13 @@ fn run_section() -> Result<()> {
             sampling,
             ..TrainConfig::default()
         };
-        let (_, history) = train_scratch(ModelKind::Rnn, &corpus, &cfg, &format!("{sampling}"))?;
+        let (_, history) = train_scratch(
+            ModelKind::Rnn,
+            Engine::Fast,
+            &corpus,
+            &cfg,
+            &format!("{sampling}"),
+        )?;
         let path = PathBuf::from(format!("history-{sampling}.json"));
         history.save_json(&path)?;
         rows.push((sampling, history, section));
@@ -293,6 +342,13 @@ fn run_train(args: TrainArgs) -> Result<()> {
             hint: "--num-layers, --bidirectional and --nonlinearity need --impl concise".into(),
         });
     }
+    if concise && args.engine == Engine::Readable {
+        return Err(Error::InvalidArgument {
+            name: "engine",
+            value: "readable".into(),
+            hint: "the readable models are the from-scratch ones: use --impl scratch".into(),
+        });
+    }
     let corpus = match &args.corpus {
         Some(path) => load_corpus(path, args.max_chars)?,
         None => load_data_jay_lyrics()?,
@@ -328,7 +384,7 @@ fn run_train(args: TrainArgs) -> Result<()> {
         format!("{} {} {sampling}", args.model, args.implementation)
     };
     let (model, history) = match (args.model, args.implementation) {
-        (kind, Implementation::Scratch) => train_scratch(kind, &corpus, &cfg, &label)?,
+        (kind, Implementation::Scratch) => train_scratch(kind, args.engine, &corpus, &cfg, &label)?,
         (ModelKind::Rnn, Implementation::Concise) => {
             let (m, h) = train_concise::<RnnCell>(&corpus, &cfg, layer, &label)?;
             (AnyModel::Rnn(m), h)

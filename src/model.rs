@@ -6,37 +6,9 @@
 //! and lend out its parameters together with their gradients. Clipping,
 //! optimisers, checkpoints and the loop work on any such model.
 
-use ndarray::{ArrayView2, ArrayViewD, ArrayViewMutD, LinalgScalar, ScalarOperand};
-use std::fmt::Debug;
+use ndarray::{Array2, Array3, ArrayView2, ArrayViewD, ArrayViewMutD, Dimension};
 
-/// The floating point types the models run in: `f32` for training, `f64`
-/// for gradient checks.
-///
-/// ```
-/// fn zero<A: d2l_rnn::model::Real>() -> A { A::zero() }
-/// assert_eq!(zero::<f32>(), 0.0);
-/// ```
-pub trait Real:
-    LinalgScalar
-    + ScalarOperand
-    + num_traits::Float
-    + num_traits::FromPrimitive
-    + std::ops::AddAssign
-    + std::ops::SubAssign
-    + std::ops::MulAssign
-    + std::iter::Sum
-    + crate::linalg::Gemm
-    + crate::loss::Exp
-    + Debug
-    + Default
-    + Send
-    + Sync
-    + 'static
-{
-}
-
-impl Real for f32 {}
-impl Real for f64 {}
+pub use crate::real::Real;
 
 /// A named set of tensors: a model's parameters, or their gradients (same
 /// names, same shapes, same order).
@@ -73,8 +45,9 @@ pub trait Parameters<A> {
 pub trait RecurrentModel {
     /// Scalar type of parameters and activations.
     type Elem: Real;
-    /// Hidden state carried between time steps (`H`, or `(H, C)` for an LSTM).
-    type State: Clone;
+    /// Hidden state carried between time steps (`H`, or `(H, C)` for an LSTM),
+    /// lent out as named tensors like the parameters (`H`, `C`).
+    type State: Clone + Parameters<Self::Elem>;
     /// The parameter set; gradients use the same type.
     type Params: Parameters<Self::Elem>;
 
@@ -99,9 +72,68 @@ pub trait RecurrentModel {
     /// stops at the initial state: the state is detached between mini-batches.
     fn backward(&mut self, dlogits: ArrayView2<'_, Self::Elem>);
 
+    /// Gradient of the loss with respect to the initial state of the last
+    /// `forward`, from the last `backward` (the same shape as the state).
+    /// Training drops it; gradient checks and tests read it.
+    fn state_grad(&self) -> Self::State;
+
     /// The parameters.
     fn params(&self) -> &Self::Params;
 
     /// The parameters and their gradients, borrowed together for an update.
     fn params_and_grads(&mut self) -> (&mut Self::Params, &mut Self::Params);
 }
+
+/// A hidden state `H` is one named tensor.
+///
+/// ```
+/// use d2l_rnn::model::Parameters;
+/// let h = ndarray::Array2::<f32>::zeros((2, 3));
+/// assert_eq!(h.tensors()[0].0, "H");
+/// ```
+impl<A, D: Dimension> Parameters<A> for ndarray::Array<A, D>
+where
+    ndarray::Array<A, D>: StateTensor,
+{
+    fn tensors(&self) -> Vec<(&'static str, ArrayViewD<'_, A>)> {
+        vec![("H", self.view().into_dyn())]
+    }
+
+    fn tensors_mut(&mut self) -> Vec<(&'static str, ArrayViewMutD<'_, A>)> {
+        vec![("H", self.view_mut().into_dyn())]
+    }
+}
+
+/// An LSTM's state `(H, C)` is two named tensors.
+///
+/// ```
+/// use d2l_rnn::model::Parameters;
+/// let s = (ndarray::Array2::<f32>::zeros((2, 3)), ndarray::Array2::<f32>::ones((2, 3)));
+/// let names: Vec<_> = s.tensors().into_iter().map(|(n, _)| n).collect();
+/// assert_eq!(names, ["H", "C"]);
+/// ```
+impl<A, D: Dimension> Parameters<A> for (ndarray::Array<A, D>, ndarray::Array<A, D>)
+where
+    ndarray::Array<A, D>: StateTensor,
+{
+    fn tensors(&self) -> Vec<(&'static str, ArrayViewD<'_, A>)> {
+        vec![
+            ("H", self.0.view().into_dyn()),
+            ("C", self.1.view().into_dyn()),
+        ]
+    }
+
+    fn tensors_mut(&mut self) -> Vec<(&'static str, ArrayViewMutD<'_, A>)> {
+        vec![
+            ("H", self.0.view_mut().into_dyn()),
+            ("C", self.1.view_mut().into_dyn()),
+        ]
+    }
+}
+
+/// The arrays a state is made of: `(batch, hidden)` matrices for the
+/// from-scratch models, `(layers · directions, batch, hidden)` for the
+/// concise ones.
+pub trait StateTensor {}
+impl<A> StateTensor for Array2<A> {}
+impl<A> StateTensor for Array3<A> {}

@@ -13,7 +13,7 @@ use ndarray::Zip;
 ///
 /// ```
 /// use d2l_rnn::optim::grad_clipping;
-/// use d2l_rnn::scratch::RnnParams;
+/// use d2l_rnn::scratch::{GatedParams, RnnParams};
 /// let mut g = RnnParams::<f64>::zeros(2, 1);
 /// g.b_q.fill(3.0); // ||g|| = sqrt(9 + 9)
 /// let norm = grad_clipping(&mut g, 1.0);
@@ -46,12 +46,12 @@ pub fn grad_clipping<A: Real, P: Parameters<A>>(grads: &mut P, theta: f64) -> f6
 ///
 /// ```
 /// use d2l_rnn::optim::sgd;
-/// use d2l_rnn::scratch::RnnParams;
+/// use d2l_rnn::scratch::{GatedParams, RnnParams};
 /// let mut w = RnnParams::<f64>::zeros(2, 1);
 /// let mut g = RnnParams::<f64>::zeros(2, 1);
-/// g.b_h.fill(0.5);
+/// g.hidden.b.fill(0.5);
 /// sgd(&mut w, &g, 100.0, 1);
-/// assert_eq!(w.b_h[0], -50.0);
+/// assert_eq!(w.hidden.b[0], -50.0);
 /// ```
 pub fn sgd<A: Real, P: Parameters<A>>(params: &mut P, grads: &P, lr: f64, batch_size: usize) {
     let step = A::from_f64(lr / batch_size.max(1) as f64).unwrap_or_else(A::zero);
@@ -70,11 +70,11 @@ pub trait Optimizer<A: Real> {
 ///
 /// ```
 /// use d2l_rnn::optim::{Optimizer, Sgd};
-/// use d2l_rnn::scratch::RnnParams;
+/// use d2l_rnn::scratch::{GatedParams, RnnParams};
 /// let (mut w, mut g) = (RnnParams::<f32>::zeros(2, 1), RnnParams::<f32>::zeros(2, 1));
-/// g.w_hh.fill(1.0);
+/// g.hidden.w_h.fill(1.0);
 /// Sgd { lr: 0.5 }.step(&mut w, &g);
-/// assert_eq!(w.w_hh[[0, 0]], -0.5);
+/// assert_eq!(w.hidden.w_h[[0, 0]], -0.5);
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Sgd {
@@ -103,17 +103,17 @@ impl<A: Real> Optimizer<A> for Sgd {
 ///
 /// ```
 /// use d2l_rnn::optim::{Adam, Optimizer};
-/// use d2l_rnn::scratch::RnnParams;
+/// use d2l_rnn::scratch::{GatedParams, RnnParams};
 /// let (mut w, mut g) = (RnnParams::<f64>::zeros(2, 1), RnnParams::<f64>::zeros(2, 1));
-/// g.b_h.fill(0.5);
+/// g.hidden.b.fill(0.5);
 /// g.b_q.fill(-4.0);
 /// let mut adam = Adam::new(1e-3);
 /// adam.step(&mut w, &g);
 /// // First step: m̂ = g and v̂ = g², so every weight moves by lr against the sign of g.
-/// assert!((w.b_h[0] + 1e-3).abs() < 1e-9 && (w.b_q[0] - 1e-3).abs() < 1e-9);
-/// assert_eq!(w.w_hh[[0, 0]], 0.0); // no gradient, no step
+/// assert!((w.hidden.b[0] + 1e-3).abs() < 1e-9 && (w.b_q[0] - 1e-3).abs() < 1e-9);
+/// assert_eq!(w.hidden.w_h[[0, 0]], 0.0); // no gradient, no step
 /// adam.step(&mut w, &g);
-/// assert!((w.b_h[0] + 2e-3).abs() < 1e-9);
+/// assert!((w.hidden.b[0] + 2e-3).abs() < 1e-9);
 /// assert_eq!(adam.steps(), 2);
 /// ```
 #[derive(Clone, Debug)]

@@ -10,7 +10,6 @@ use crate::loss::{perplexity, softmax_cross_entropy};
 use crate::model::RecurrentModel;
 use crate::optim::{grad_clipping, Optimizer, Sgd};
 use crate::predict::predict_rnn;
-use crate::scratch::{get_params, RnnScratch};
 use ndarray::Array2;
 use ndarray_rand::rand::rngs::StdRng;
 use ndarray_rand::rand::SeedableRng;
@@ -214,13 +213,13 @@ pub fn format_epoch_line(r: &EpochRecord) -> String {
 /// ```
 /// use d2l_rnn::data::{Corpus, Sampling};
 /// use d2l_rnn::optim::Sgd;
-/// use d2l_rnn::scratch::{get_params, RnnScratch};
+/// use d2l_rnn::fast::RnnFast;
 /// use d2l_rnn::train::{train, TrainConfig};
 /// let corpus = Corpus::from_text(&"abcd".repeat(50));
 /// let cfg = TrainConfig { num_epochs: 30, num_steps: 5, batch_size: 4, lr: 1.0, clipping_theta: 1.0,
 ///     num_hiddens: 16, pred_period: 30, pred_len: 8, prefixes: vec!["a".into()],
 ///     sampling: Sampling::Consecutive, seed: 0 };
-/// let mut model = RnnScratch::new(get_params(corpus.vocab_size(), 16, 0));
+/// let mut model = RnnFast::init(corpus.vocab_size(), 16, 0);
 /// let history = train(&mut model, &mut Sgd { lr: cfg.lr }, &corpus, &cfg, &mut |_| {})?;
 /// assert!(history.final_perplexity().unwrap() < 1.5); // a 4-cycle is easy to learn
 /// assert_eq!(history.samples[0].text, "abcdabcda");
@@ -308,27 +307,40 @@ where
     Ok(history)
 }
 
-/// The section's `train_and_predict_rnn` for the from-scratch RNN: builds
-/// the model with [`get_params`] (seeded by `cfg.seed`), trains it with SGD
+/// The section's `train_and_predict_rnn`: builds the model with
+/// `build(vocab_size, cfg.num_hiddens, cfg.seed)`, trains it with SGD
 /// through [`train`], prints the section's lines every `cfg.pred_period`
 /// epochs, and returns the trained model with its history.
 ///
+/// The section passes `rnn`, `get_params` and `init_rnn_state`; here one
+/// builder stands for the three: [`crate::fast::RnnFast::init`] (the fast
+/// engine, what the section's table is measured with),
+/// [`crate::scratch::RnnScratch::init`] (the readable model, same numbers,
+/// slower), or the GRU's and LSTM's counterparts, with the same call.
+///
 /// ```
 /// use d2l_rnn::data::Corpus;
+/// use d2l_rnn::fast::{LstmFast, RnnFast};
+/// use d2l_rnn::scratch::RnnScratch;
 /// use d2l_rnn::train::{train_and_predict_rnn, TrainConfig};
 /// let corpus = Corpus::from_text(&"abcd".repeat(50));
 /// let cfg = TrainConfig { num_epochs: 2, num_steps: 5, batch_size: 4, num_hiddens: 8,
 ///     pred_period: 1, prefixes: vec!["ab".into()], ..Default::default() };
-/// let (_model, history) = train_and_predict_rnn(&corpus, &cfg)?;
-/// assert_eq!(history.epochs.len(), 2);
+/// let (_model, fast) = train_and_predict_rnn(RnnFast::init, &corpus, &cfg)?;
+/// let (_model, readable) = train_and_predict_rnn(RnnScratch::init, &corpus, &cfg)?;
+/// assert_eq!(fast.epochs.len(), 2);
+/// assert!((fast.epochs[1].perplexity - readable.epochs[1].perplexity).abs() < 1e-3);
+/// let (_model, lstm) = train_and_predict_rnn(LstmFast::init, &corpus, &cfg)?;
+/// assert!(lstm.final_perplexity().unwrap() > 1.0);
 /// # Ok::<(), d2l_rnn::Error>(())
 /// ```
-pub fn train_and_predict_rnn(
+pub fn train_and_predict_rnn<M: RecurrentModel>(
+    build: impl FnOnce(usize, usize, u64) -> M,
     corpus: &Corpus,
     cfg: &TrainConfig,
-) -> Result<(RnnScratch<f32>, History)> {
+) -> Result<(M, History)> {
     positive("num_hiddens", cfg.num_hiddens)?;
-    let mut model = RnnScratch::new(get_params(corpus.vocab_size(), cfg.num_hiddens, cfg.seed));
+    let mut model = build(corpus.vocab_size(), cfg.num_hiddens, cfg.seed);
     let history = train(
         &mut model,
         &mut Sgd { lr: cfg.lr },

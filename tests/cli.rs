@@ -1,25 +1,9 @@
 //! The `d2l-rnn` binary end to end: train, save, history, generate, and
 //! clear errors (exit code 1, a message, no panic) for bad input.
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
+mod common;
 
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_d2l-rnn"))
-}
-
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("d2l-rnn-cli-{}-{name}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    dir
-}
-
-fn text(out: &Output) -> (String, String) {
-    (
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
+use common::cli::{bin, temp_dir, text};
 
 #[test]
 fn train_writes_history_and_checkpoint_then_generate_reads_it() {

@@ -1,16 +1,17 @@
 //! Checkpoints of the concise models: PyTorch's `state_dict()` names and
 //! shapes, the metadata, round trips, and every kind of mismatch.
 
+mod common;
+
 use d2l_rnn::checkpoint::{
     load_any, load_concise, save_checkpoint, save_concise, AnyModel, Implementation,
 };
 use d2l_rnn::data::Vocab;
+use d2l_rnn::fast::{GruFast, LstmFast, RnnFast};
 use d2l_rnn::model::Parameters;
 use d2l_rnn::nn::{Cell, GruCell, LstmCell, RNNModel, Recurrent, Rnn, RnnCell, RnnConfig};
 use d2l_rnn::predict::predict_rnn;
-use d2l_rnn::scratch::{
-    get_gru_params, get_lstm_params, get_params, GruScratch, LstmScratch, RnnScratch,
-};
+use d2l_rnn::scratch::{get_gru_params, get_lstm_params, get_params};
 use d2l_rnn::Error;
 use safetensors::tensor::{Dtype, TensorView};
 use safetensors::SafeTensors;
@@ -18,7 +19,7 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 
 fn temp_path(name: &str) -> PathBuf {
-    std::env::temp_dir().join(format!("d2l-rnn-nn-ckpt-{}-{name}", std::process::id()))
+    common::temp_path(&format!("nn-ckpt-{name}"))
 }
 
 fn vocab() -> Vocab {
@@ -182,7 +183,7 @@ fn every_kind_round_trips_and_writes_the_same_text() {
 fn load_any_opens_scratch_checkpoints_too() {
     let v = vocab();
     let path = temp_path("any-scratch.safetensors");
-    let mut scratch = RnnScratch::new(get_params(v.len(), 8, 0));
+    let mut scratch = RnnFast::new(get_params(v.len(), 8, 0));
     save_checkpoint(&path, &scratch.params, &v, "rnn", "scratch", 8).unwrap();
     let (mut any, v2) = load_any(&path).unwrap();
     assert!(matches!(any, AnyModel::RnnScratch(_)));
@@ -338,7 +339,7 @@ fn saving_is_atomic_and_replaces_the_old_file() {
 fn load_any_opens_the_from_scratch_gru_and_lstm() {
     let v = vocab();
     let path = temp_path("any-gated.safetensors");
-    let mut gru = GruScratch::new(get_gru_params(v.len(), 8, 1));
+    let mut gru = GruFast::new(get_gru_params(v.len(), 8, 1));
     let any = AnyModel::GruScratch(gru.clone());
     any.save(&path, &v).unwrap();
     let (mut loaded, v2) = load_any(&path).unwrap();
@@ -355,7 +356,7 @@ fn load_any_opens_the_from_scratch_gru_and_lstm() {
         "{err}"
     );
 
-    let mut lstm = LstmScratch::new(get_lstm_params(v.len(), 8, 2));
+    let mut lstm = LstmFast::new(get_lstm_params(v.len(), 8, 2));
     AnyModel::LstmScratch(lstm.clone()).save(&path, &v).unwrap();
     let (mut loaded, v2) = load_any(&path).unwrap();
     assert!(matches!(loaded, AnyModel::LstmScratch(_)));

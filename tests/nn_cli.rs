@@ -1,37 +1,13 @@
 //! The CLI with the concise models: `train --model rnn|gru|lstm --impl
 //! concise`, checkpoints of every kind, and `generate` on any of them.
 
+mod common;
+
+use common::cli::{bin, corpus, temp_dir, text};
 use d2l_rnn::checkpoint::{load_any, Implementation};
 use d2l_rnn::nn::ModelKind;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_d2l-rnn"))
-}
-
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("d2l-rnn-nn-cli-{}-{name}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    dir
-}
-
-fn text(out: &Output) -> (String, String) {
-    (
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
-fn corpus(dir: &Path) -> PathBuf {
-    let path = dir.join("lyrics.txt");
-    std::fs::write(
-        &path,
-        "我想要的爱写在西元前\n深埋在美索不达米亚平原\n".repeat(40),
-    )
-    .unwrap();
-    path
-}
+use std::process::Output;
 
 fn train(dir: &Path, extra: &[&str]) -> (Output, PathBuf) {
     let model = dir.join(format!("{}.safetensors", extra.join("").replace('-', "")));

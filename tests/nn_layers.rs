@@ -8,7 +8,7 @@ use d2l_rnn::nn::{
     RnnConfig,
 };
 use d2l_rnn::optim::{grad_clipping, Adam, Optimizer};
-use d2l_rnn::scratch::{to_onehot, RnnParams};
+use d2l_rnn::scratch::{to_onehot, GatedParams, RnnParams};
 use ndarray::{s, stack, Array1, Array2, Array3, ArrayView2, Axis};
 use ndarray_rand::rand::rngs::StdRng;
 use ndarray_rand::rand::{Rng, SeedableRng};
@@ -458,7 +458,7 @@ fn adam_follows_torch_over_several_steps() {
     let (lr, b1, b2, eps) = (0.01f64, 0.9f64, 0.999f64, 1e-8f64);
     let (mut w, mut m, mut v) = (0.5f64, 0.0f64, 0.0f64);
     let mut params = RnnParams::<f64>::zeros(1, 1);
-    params.b_h[0] = 0.5;
+    params.hidden.b[0] = 0.5;
     let mut g = RnnParams::<f64>::zeros(1, 1);
     let mut adam = Adam::new(lr);
     for (t, &gt) in grads.iter().enumerate() {
@@ -467,9 +467,9 @@ fn adam_follows_torch_over_several_steps() {
         v = b2 * v + (1.0 - b2) * gt * gt;
         let denom = v.sqrt() / (1.0 - b2.powi(t)).sqrt() + eps;
         w -= lr / (1.0 - b1.powi(t)) * m / denom;
-        g.b_h[0] = gt;
+        g.hidden.b[0] = gt;
         adam.step(&mut params, &g);
-        assert!((params.b_h[0] - w).abs() < 1e-15, "step {t}");
+        assert!((params.hidden.b[0] - w).abs() < 1e-15, "step {t}");
     }
 }
 

@@ -22,12 +22,15 @@
 //! `cargo test --release --test reproduce_gated -- --nocapture` to see the
 //! measured values and epoch times.
 
+mod common;
+
+use common::known_bigram_share;
 use d2l_rnn::data::{load_data_jay_lyrics, Corpus, Sampling};
+use d2l_rnn::fast::{GruFast, LstmFast};
 use d2l_rnn::model::RecurrentModel;
 use d2l_rnn::optim::Sgd;
-use d2l_rnn::scratch::{get_gru_params, get_lstm_params, GruScratch, LstmScratch};
+use d2l_rnn::scratch::{get_gru_params, get_lstm_params};
 use d2l_rnn::train::{print_event, train, History, TrainConfig};
-use std::collections::HashSet;
 use std::sync::Mutex;
 
 /// The two runs take turns, so that each one's seconds per epoch are its own.
@@ -50,19 +53,6 @@ fn book_config() -> TrainConfig {
         sampling: Sampling::Consecutive,
         seed: 0,
     }
-}
-
-/// Share of the generated characters' bigrams that also occur in the corpus.
-fn known_bigram_share(corpus: &Corpus, text: &str) -> f64 {
-    let chars: Vec<char> = corpus
-        .vocab
-        .decode(&corpus.corpus_indices)
-        .chars()
-        .collect();
-    let known: HashSet<(char, char)> = chars.windows(2).map(|w| (w[0], w[1])).collect();
-    let generated: Vec<char> = text.chars().collect();
-    let pairs: Vec<(char, char)> = generated.windows(2).map(|w| (w[0], w[1])).collect();
-    pairs.iter().filter(|p| known.contains(p)).count() as f64 / pairs.len().max(1) as f64
 }
 
 fn reproduce<M: RecurrentModel>(name: &str, mut model: M, corpus: &Corpus, bound: f64) -> History {
@@ -102,14 +92,14 @@ fn reproduce<M: RecurrentModel>(name: &str, mut model: M, corpus: &Corpus, bound
 #[test]
 fn gru_from_scratch_reaches_the_sections_perplexity() {
     let corpus = load_data_jay_lyrics().expect("the lyrics corpus (see README: data/)");
-    let model = GruScratch::new(get_gru_params(corpus.vocab_size(), 256, 0));
+    let model = GruFast::new(get_gru_params(corpus.vocab_size(), 256, 0));
     reproduce("GRU", model, &corpus, GRU_BOUND);
 }
 
 #[test]
 fn lstm_from_scratch_reaches_the_sections_perplexity() {
     let corpus = load_data_jay_lyrics().expect("the lyrics corpus (see README: data/)");
-    let model = LstmScratch::new(get_lstm_params(corpus.vocab_size(), 256, 0));
+    let model = LstmFast::new(get_lstm_params(corpus.vocab_size(), 256, 0));
     reproduce("LSTM", model, &corpus, LSTM_BOUND);
 }
 

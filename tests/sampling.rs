@@ -1,9 +1,10 @@
 //! Sampling beyond greedy: temperature, top-k and seeds in `predict_with`.
 
 use d2l_rnn::data::{Corpus, Sampling};
+use d2l_rnn::fast::GruFast;
 use d2l_rnn::optim::Sgd;
 use d2l_rnn::predict::{argmax, predict_rnn, predict_with, sample_index, Sampler};
-use d2l_rnn::scratch::{get_gru_params, GruScratch};
+use d2l_rnn::scratch::get_gru_params;
 use d2l_rnn::train::{train, TrainConfig};
 use d2l_rnn::Error;
 use ndarray::{array, Array1, Array2};
@@ -14,7 +15,7 @@ const PREFIX: &str = "我想";
 
 /// A small GRU trained for a few seconds on a repeated lyric: its greedy text
 /// is the lyric, but its distribution still has mass on other characters.
-fn trained() -> (GruScratch, Corpus) {
+fn trained() -> (GruFast, Corpus) {
     let corpus = Corpus::from_text(&"我想要的爱写在西元前 深埋在美索不达米亚平原 ".repeat(30));
     let cfg = TrainConfig {
         num_epochs: 40,
@@ -29,7 +30,7 @@ fn trained() -> (GruScratch, Corpus) {
         sampling: Sampling::Consecutive,
         seed: 3,
     };
-    let mut model = GruScratch::new(get_gru_params(corpus.vocab_size(), 32, 3));
+    let mut model = GruFast::new(get_gru_params(corpus.vocab_size(), 32, 3));
     let history = train(&mut model, &mut Sgd { lr: 1.0 }, &corpus, &cfg, &mut |_| {}).unwrap();
     assert!(history.final_perplexity().unwrap() < 10.0, "{history:?}");
     (model, corpus)

@@ -1,10 +1,13 @@
 //! The loop, prediction and checkpoints: determinism and bad input.
 
+mod common;
+
 use d2l_rnn::checkpoint::{load_rnn_scratch, save_checkpoint};
 use d2l_rnn::data::{Corpus, Sampling, Vocab};
+use d2l_rnn::fast::RnnFast;
 use d2l_rnn::optim::Sgd;
 use d2l_rnn::predict::predict_rnn;
-use d2l_rnn::scratch::{get_params, RnnScratch};
+use d2l_rnn::scratch::get_params;
 use d2l_rnn::train::{train, TrainConfig};
 use d2l_rnn::Error;
 use std::path::PathBuf;
@@ -29,9 +32,9 @@ fn small_config(sampling: Sampling) -> TrainConfig {
     }
 }
 
-fn run(cfg: &TrainConfig) -> d2l_rnn::Result<(RnnScratch, d2l_rnn::train::History)> {
+fn run(cfg: &TrainConfig) -> d2l_rnn::Result<(RnnFast, d2l_rnn::train::History)> {
     let corpus = small_corpus();
-    let mut model = RnnScratch::new(get_params(corpus.vocab_size(), cfg.num_hiddens, cfg.seed));
+    let mut model = RnnFast::new(get_params(corpus.vocab_size(), cfg.num_hiddens, cfg.seed));
     let history = train(
         &mut model,
         &mut Sgd { lr: cfg.lr },
@@ -43,7 +46,7 @@ fn run(cfg: &TrainConfig) -> d2l_rnn::Result<(RnnScratch, d2l_rnn::train::Histor
 }
 
 fn temp_path(name: &str) -> PathBuf {
-    std::env::temp_dir().join(format!("d2l-rnn-test-{}-{name}", std::process::id()))
+    common::temp_path(name)
 }
 
 #[test]
@@ -142,6 +145,7 @@ fn bad_settings_are_named() {
     }
     let corpus = small_corpus();
     let err = d2l_rnn::train::train_and_predict_rnn(
+        RnnFast::init,
         &corpus,
         &TrainConfig {
             num_hiddens: 0,
@@ -159,7 +163,7 @@ fn a_corpus_too_short_for_one_batch_is_an_error_not_a_panic() {
         prefixes: vec!["短".into()],
         ..small_config(Sampling::Consecutive)
     };
-    let mut model = RnnScratch::new(get_params(corpus.vocab_size(), 4, 0));
+    let mut model = RnnFast::new(get_params(corpus.vocab_size(), 4, 0));
     let err = train(&mut model, &mut Sgd { lr: 1.0 }, &corpus, &cfg, &mut |_| {}).unwrap_err();
     assert!(matches!(err, Error::CorpusTooShort { len: 3, .. }), "{err}");
 }
@@ -183,7 +187,7 @@ fn prefixes_are_checked_before_training() {
 #[test]
 fn predict_rejects_unknown_and_empty_prefixes() {
     let vocab = Vocab::from_text("分开");
-    let mut model = RnnScratch::new(get_params(vocab.len(), 4, 0));
+    let mut model = RnnFast::new(get_params(vocab.len(), 4, 0));
     let err = predict_rnn("分手", 5, &mut model, &vocab).unwrap_err();
     assert!(err.to_string().contains("'手'"), "{err}");
     assert!(matches!(
@@ -312,7 +316,7 @@ fn one_thread_and_two_threads_give_the_same_gradients_bit_for_bit() {
             .build()
             .expect("a thread pool");
         pool.install(|| {
-            let mut scratch = RnnScratch::new(get_params(50, 64, 3));
+            let mut scratch = RnnFast::new(get_params(50, 64, 3));
             let layer = Gru::new(RnnConfig::new(50, 64), 3).expect("valid layer");
             let mut concise = RNNModel::new(layer, 50, 4).expect("valid model");
             let mut out = loss_and_grads(&mut scratch, &x, &y);

@@ -2,7 +2,7 @@
 
 use super::{intern, shape_str};
 use crate::error::{positive, Error, Result};
-use crate::linalg::{matmul, matmul_with, Threads};
+use crate::fast::linalg::{matmul, matmul_with, Threads};
 use crate::model::{Parameters, Real};
 use ndarray::{Array1, Array2, ArrayView2, ArrayViewD, ArrayViewMut2, ArrayViewMutD};
 use ndarray_rand::rand::rngs::StdRng;

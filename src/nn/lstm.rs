@@ -4,7 +4,7 @@ use super::gru::{gates, gates_mut, no_nonlinearity, update1, zip1, zip2, zip3, z
 use super::recurrent::{Cell, CellBackward, CellForward, Recurrent};
 use super::{ModelKind, RnnConfig};
 use crate::error::Result;
-use crate::model::Real;
+use crate::real::Real;
 use ndarray::Array3;
 
 /// The time step of [`Lstm`], with PyTorch's gate order i, f, g, o in the

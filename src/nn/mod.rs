@@ -40,12 +40,16 @@
 //! # Ok::<(), d2l_rnn::Error>(())
 //! ```
 
+mod cell;
+mod engine;
 mod gru;
+mod layer_params;
 mod linear;
 mod lstm;
 mod model;
 mod recurrent;
 mod rnn;
+mod state;
 
 pub use gru::{Gru, GruCell};
 pub use linear::{Linear, LinearParams};

@@ -6,10 +6,10 @@ use super::recurrent::{torch_repr, Cell, Engine, LayerState, Recurrent, Recurren
 use super::{ModelKind, RnnConfig};
 use crate::data::{Corpus, Sampling, Vocab};
 use crate::error::{positive, Error, Result};
-use crate::linalg::matmul;
+use crate::fast::linalg::matmul;
+use crate::fast::pipeline::DenseGradBlocks;
 use crate::model::{Parameters, Real, RecurrentModel};
 use crate::optim::Adam;
-use crate::pipeline::DenseGradBlocks;
 use crate::predict::predict_rnn;
 use crate::train::{print_event, train, History, TrainConfig};
 use ndarray::{Array2, ArrayView2, ArrayViewD, ArrayViewMutD};
@@ -173,12 +173,6 @@ impl<C: Cell<A>, A: Real> RNNModel<C, A> {
         Ok((self.logits.clone(), self.rnn.final_state()))
     }
 
-    /// Gradient of the loss with respect to the initial state, from the last
-    /// backward pass (training drops it: the state is detached).
-    pub fn state_grad(&self) -> C::State {
-        self.rnn.initial_state_grad()
-    }
-
     fn try_forward(
         &mut self,
         inputs: ArrayView2<'_, usize>,
@@ -265,6 +259,10 @@ impl<C: Cell<A>, A: Real> RecurrentModel for RNNModel<C, A> {
         );
         drop(dense);
         self.rnn.restore_output(hidden);
+    }
+
+    fn state_grad(&self) -> C::State {
+        self.rnn.initial_state_grad()
     }
 
     fn params(&self) -> &RNNModelParams<A> {

@@ -3,7 +3,7 @@
 use super::recurrent::{Cell, CellBackward, CellForward, Recurrent};
 use super::{ModelKind, Nonlinearity, RnnConfig};
 use crate::error::Result;
-use crate::model::Real;
+use crate::real::Real;
 use ndarray::Array3;
 
 /// The time step of [`Rnn`]:

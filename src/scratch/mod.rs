@@ -1,4 +1,11 @@
-//! Part 2 of the section: a character-level RNN written from scratch.
+//! Part 2 of the section, and the GRU and LSTM after it: the models written
+//! from scratch, plainly, as the book teaches them.
+//!
+//! Everything here is the book's math on ndarray (`dot`, `mapv`, `select`),
+//! forward and backward, one time step at a time: no threads, no buffers
+//! reused across calls, no vectorisation tricks. These models are the
+//! specification; their fast twins in [`crate::fast`] compute the same
+//! numbers (a test compares them) and are what training uses by default.
 //!
 //! | section (PyTorch)        | here                                   |
 //! |--------------------------|----------------------------------------|
@@ -12,14 +19,22 @@
 //! | GRU (6.7): `get_params`, `init_gru_state`, `gru` | [`get_gru_params`] → [`GruParams`], [`init_gru_state`], [`gru`], [`GruScratch`] |
 //! | LSTM (6.8): `get_params`, `init_lstm_state`, `lstm` | [`get_lstm_params`] → [`LstmParams`], [`init_lstm_state`], [`lstm`], [`LstmScratch`] |
 
+mod gate;
 mod gru;
+mod gru_params;
 mod lstm;
+mod lstm_params;
 mod onehot;
-mod params;
 mod rnn;
+mod rnn_params;
+mod steps;
 
-pub use gru::{get_gru_params, gru, init_gru_state, GruParams, GruScratch};
-pub use lstm::{get_lstm_params, init_lstm_state, lstm, LstmParams, LstmScratch, LstmState};
+pub use gate::{gated_tensors, gated_tensors_mut, Gate, GateNames, GatedParams, NormalInit};
+pub use gru::{gru, init_gru_state, GruScratch};
+pub use gru_params::{get_gru_params, GruParams};
+pub use lstm::{init_lstm_state, lstm, LstmScratch, LstmState};
+pub use lstm_params::{get_lstm_params, LstmParams};
 pub use onehot::{one_hot, to_onehot};
-pub use params::{get_params, RnnParams};
 pub use rnn::{init_rnn_state, rnn, RnnScratch};
+pub use rnn_params::{get_params, RnnParams};
+pub use steps::{sigmoid, stack_steps, time_steps};

@@ -1,6 +1,6 @@
 //! One-hot encoding of character indices.
 
-use crate::model::Real;
+use crate::real::Real;
 use ndarray::{Array2, ArrayView1, ArrayView2};
 
 /// One-hot rows for a vector of indices.

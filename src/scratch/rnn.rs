@@ -1,14 +1,12 @@
-//! The from-scratch RNN: the section's `rnn` step by step, and the same
-//! network as a fast [`RecurrentModel`] with backpropagation through time
-//! written by hand.
+//! The from-scratch RNN: the section's `init_rnn_state` and `rnn`, and the
+//! same network as a model whose backward pass is written out step by step.
 
-use super::params::RnnParams;
-use crate::linalg::matmul_serial;
-use crate::math::tanh_inplace;
-use crate::model::{Real, RecurrentModel};
-use crate::pipeline::{chain_matmul, chunk_steps, lock, DenseGradBlocks, Flags, Queue};
-use ndarray::{s, Array2, ArrayView1, ArrayView2, ArrayViewMut2, Axis, Zip};
-use std::sync::Mutex;
+use super::gate::GatedParams;
+use super::rnn_params::RnnParams;
+use super::steps::{stack_steps, step_rows, time_steps};
+use crate::model::RecurrentModel;
+use crate::real::Real;
+use ndarray::{Array2, ArrayView2, Axis};
 
 /// The section's `init_rnn_state`: a zero hidden state `(batch_size, num_hiddens)`.
 ///
@@ -26,8 +24,9 @@ pub fn init_rnn_state(batch_size: usize, num_hiddens: usize) -> Array2<f32> {
 /// \\[ H_t = \tanh(X_t W_{xh} + H_{t-1} W_{hh} + b_h), \qquad Y_t = H_t W_{hq} + b_q. \\]
 ///
 /// Returns the outputs \\(Y_t\\) (`num_steps` matrices `(batch_size, vocab_size)`)
-/// and the last state `(batch_size, num_hiddens)`. Training uses [`RnnScratch`],
-/// which computes the same numbers faster and can run backwards.
+/// and the last state `(batch_size, num_hiddens)`. [`RnnScratch`] is the same network as
+/// a model that can also run backwards; training uses its fast twin
+/// [`crate::fast::RnnFast`].
 ///
 /// ```
 /// use d2l_rnn::scratch::{get_params, init_rnn_state, rnn, to_onehot};
@@ -46,30 +45,37 @@ pub fn rnn<A: Real>(
     let mut h = state.clone();
     let mut outputs = Vec::with_capacity(inputs.len());
     for x in inputs {
-        h = (x.dot(&params.w_xh) + h.dot(&params.w_hh) + &params.b_h).mapv(A::tanh);
+        let w = &params.hidden; // W_xh, W_hh, b_h
+        h = (x.dot(&w.w_x) + h.dot(&w.w_h) + &w.b).mapv(A::tanh);
         outputs.push(h.dot(&params.w_hq) + &params.b_q);
     }
     (outputs, h)
 }
 
-/// The section's RNN as a trainable model, with its backward pass through
-/// time written out.
+/// The section's RNN as a model to read: forward, and backpropagation
+/// through time by hand, one time step at a time.
 ///
-/// **Forward**, for inputs \\(x\\) `(batch_size n, num_steps T)` of indices:
-/// \\(A_t = W_{xh}\[x_{:,t}\] + H_{t-1} W_{hh} + b_h\\) (the one-hot product is a
-/// row gather), \\(H_t = \tanh A_t\\), and one product for all steps at once,
-/// \\(O = \[H_1; \dots; H_T\] W_{hq} + b_q\\) `(T n, q)`.
+/// **Forward**, for the inputs \\(x_t\\) of each step (one index per
+/// sequence; \\(X_t W_{xh}\\) is the row gather \\(W_{xh}[x_t]\\)):
 ///
-/// **Backward**, given \\(\partial L / \partial O\\):
-/// - \\(\partial W_{hq} = H^\top \partial O\\), \\(\partial b_q = \sum_{rows} \partial O\\),
-///   \\(\partial H = \partial O\, W_{hq}^\top\\) (all steps in one product);
-/// - for \\(t = T, \dots, 1\\): \\(\partial A_t = (\partial H_t + \partial A_{t+1} W_{hh}^\top) \odot (1 - H_t^2)\\);
-/// - \\(\partial W_{hh} = \[H_0; \dots; H_{T-1}\]^\top \[\partial A_1; \dots; \partial A_T\]\\),
-///   \\(\partial b_h = \sum \partial A_t\\), \\(\partial W_{xh}\[x_{i,t}\] \mathrel{+}= \partial A_t\[i\]\\);
-/// - \\(\partial H_0 = \partial A_1 W_{hh}^\top\\) ([`RnnScratch::state_grad`]); training
-///   drops it (the state is detached).
+/// \\[ H_t = \tanh(X_t W_{xh} + H_{t-1} W_{hh} + b_h), \qquad Y_t = H_t W_{hq} + b_q. \\]
 ///
-/// Buffers are kept between calls, so a training step allocates nothing per time step.
+/// **Backward**, given \\(\partial Y_t = \partial L / \partial Y_t\\), for
+/// \\(t = T, \dots, 1\\) with \\(\partial H_T^{next} = 0\\):
+///
+/// \\[ \begin{aligned}
+/// \partial W_{hq} &\mathrel{+}= H_t^\top \partial Y_t, &
+/// \partial b_q &\mathrel{+}= \textstyle\sum_i \partial Y_{t,i}, \\\\
+/// \partial H_t &= \partial Y_t W_{hq}^\top + \partial H_t^{next}, &
+/// \partial A_t &= \partial H_t \odot (1 - H_t^2), \\\\
+/// \partial W_{xh}[x_t] &\mathrel{+}= \partial A_t, \quad
+/// \partial W_{hh} \mathrel{+}= H_{t-1}^\top \partial A_t, &
+/// \partial b_h &\mathrel{+}= \textstyle\sum_i \partial A_{t,i}, \\\\
+/// \partial H_{t-1}^{next} &= \partial A_t W_{hh}^\top,
+/// \end{aligned} \\]
+///
+/// where \\(A_t\\) is the pre-activation inside \\(\tanh\\). What is left,
+/// \\(\partial H_0^{next}\\), is [`RecurrentModel::state_grad`].
 ///
 /// ```
 /// use d2l_rnn::model::RecurrentModel;
@@ -88,16 +94,14 @@ pub struct RnnScratch<A = f32> {
     pub params: RnnParams<A>,
     /// Their gradients after the last [`RecurrentModel::backward`].
     pub grads: RnnParams<A>,
-    /// Inputs of the last forward pass, time-major `(num_steps, batch_size)`.
-    inputs: Array2<usize>,
-    /// `[H_0; H_1; ...; H_T]`, `((num_steps + 1) * batch_size, num_hiddens)`.
-    hiddens: Array2<A>,
-    /// `O`, `(num_steps * batch_size, vocab_size)`.
+    /// The inputs \\(x_t\\) of the last forward pass, one `Vec` per step.
+    inputs: Vec<Vec<usize>>,
+    /// \\(H_0, H_1, \dots, H_T\\), each `(batch_size, num_hiddens)`.
+    hiddens: Vec<Array2<A>>,
+    /// \\(Y_1; \dots; Y_T\\) stacked, `(num_steps * batch_size, vocab_size)`.
     logits: Array2<A>,
-    /// `dH`, then `dA`, `(num_steps * batch_size, num_hiddens)`.
-    d_hiddens: Array2<A>,
-    /// `dA_{t+1} W_hh^T`, ends as `dH_0`, `(batch_size, num_hiddens)`.
-    carry: Array2<A>,
+    /// \\(\partial L / \partial H_0\\) after the last backward pass.
+    d_state: Array2<A>,
 }
 
 impl<A: Real> RnnScratch<A> {
@@ -107,53 +111,24 @@ impl<A: Real> RnnScratch<A> {
         RnnScratch {
             params,
             grads,
-            inputs: Array2::zeros((0, 0)),
-            hiddens: Array2::zeros((0, 0)),
+            inputs: Vec::new(),
+            hiddens: Vec::new(),
             logits: Array2::zeros((0, 0)),
-            d_hiddens: Array2::zeros((0, 0)),
-            carry: Array2::zeros((0, 0)),
-        }
-    }
-
-    /// Gradient of the loss with respect to the initial state \\(H_0\\)
-    /// `(batch_size, num_hiddens)`, from the last backward pass.
-    pub fn state_grad(&self) -> ArrayView2<'_, A> {
-        self.carry.view()
-    }
-
-    /// Resizes the buffers when the batch shape changes (training and
-    /// prediction use different shapes); a no-op otherwise.
-    fn ensure_buffers(&mut self, batch_size: usize, num_steps: usize) {
-        let (h, q) = (self.params.num_hiddens(), self.params.vocab_size());
-        let rows = batch_size * num_steps;
-        if self.logits.dim() != (rows, q) || self.hiddens.dim() != (rows + batch_size, h) {
-            self.inputs = Array2::zeros((num_steps, batch_size));
-            self.hiddens = Array2::zeros((rows + batch_size, h));
-            self.logits = Array2::zeros((rows, q));
-            self.d_hiddens = Array2::zeros((rows, h));
-            self.carry = Array2::zeros((batch_size, h));
+            d_state: Array2::zeros((0, 0)),
         }
     }
 }
 
-/// One time step, \\(H_t = \tanh(W_{xh}[x_t] + b_h + H_{t-1} W_{hh})\\), written
-/// into `a` `(n, h)`; `xs` holds the `n` input indices, `h_prev` is `(n, h)`.
-fn recurrence_step<A: Real>(
-    p: &RnnParams<A>,
-    xs: ArrayView1<'_, usize>,
-    h_prev: &ArrayView2<'_, A>,
-    mut a: ArrayViewMut2<'_, A>,
-) {
-    for (mut row, &x) in a.outer_iter_mut().zip(xs) {
-        Zip::from(&mut row)
-            .and(&p.w_xh.row(x))
-            .and(&p.b_h)
-            .for_each(|a, &w, &b| *a = w + b);
-    }
-    chain_matmul(A::one(), h_prev, &p.w_hh.view(), A::one(), &mut a);
-    match a.as_slice_mut() {
-        Some(a) => tanh_inplace(a),
-        None => a.mapv_inplace(A::tanh_fast),
+impl RnnScratch<f32> {
+    /// The model with the section's initialisation [`super::get_params`]:
+    /// the builder [`crate::train::train_and_predict_rnn`] takes.
+    ///
+    /// ```
+    /// use d2l_rnn::model::RecurrentModel;
+    /// assert_eq!(d2l_rnn::scratch::RnnScratch::init(7, 5, 0).vocab_size(), 7);
+    /// ```
+    pub fn init(vocab_size: usize, num_hiddens: usize, seed: u64) -> Self {
+        RnnScratch::new(super::get_params(vocab_size, num_hiddens, seed))
     }
 }
 
@@ -175,180 +150,41 @@ impl<A: Real> RecurrentModel for RnnScratch<A> {
         inputs: ArrayView2<'_, usize>,
         state: &mut Array2<A>,
     ) -> ArrayView2<'_, A> {
-        let (n, steps) = inputs.dim();
-        self.ensure_buffers(n, steps);
-        self.inputs.assign(&inputs.t());
-        let RnnScratch {
-            params: p,
-            inputs,
-            hiddens,
-            logits,
-            ..
-        } = self;
-        let k = chunk_steps(n);
-        if steps <= k {
-            // One chunk, nothing to overlap (writing text one character at
-            // a time, say): step through time, then one output product.
-            hiddens.slice_mut(s![..n, ..]).assign(state);
-            for t in 0..steps {
-                let (done, mut rest) = hiddens.view_mut().split_at(Axis(0), (t + 1) * n);
-                let h_prev = done.slice(s![t * n.., ..]);
-                recurrence_step(p, inputs.row(t), &h_prev, rest.slice_mut(s![..n, ..]));
-            }
-            state.assign(&hiddens.slice(s![steps * n.., ..]));
-            matmul_serial(
-                A::one(),
-                &hiddens.slice(s![n.., ..]),
-                &p.w_hq,
-                A::zero(),
-                logits,
-            );
-            *logits += &p.b_q;
-            return self.logits.view();
+        let p = &self.params;
+        self.inputs = time_steps(inputs); // x_t, each [n]
+        self.hiddens = vec![state.clone()]; // H_0, [n, h]
+        let mut outputs = Vec::with_capacity(self.inputs.len());
+        for x in &self.inputs {
+            let h_prev = &self.hiddens[self.hiddens.len() - 1];
+            let h = p.hidden.affine(x, h_prev).mapv(A::tanh); // H_t, [n, h]
+            outputs.push(h.dot(&p.w_hq) + &p.b_q); // Y_t, [n, q]
+            self.hiddens.push(h);
         }
-        let (mut h0, mut h_rest) = hiddens.view_mut().split_at(Axis(0), n);
-        h0.assign(state);
-        // Chunks of `k` time steps: the recurrence fills one chunk of H at a
-        // time on one thread, while both threads compute O = H W_hq + b_q
-        // for the chunks already filled.
-        let rows = k * n;
-        let h_chunks: Vec<_> = h_rest
-            .axis_chunks_iter_mut(Axis(0), rows)
-            .map(Mutex::new)
-            .collect();
-        let o_chunks: Vec<_> = logits
-            .axis_chunks_iter_mut(Axis(0), rows)
-            .map(Mutex::new)
-            .collect();
-        let (filled, queue) = (Flags::new(h_chunks.len()), Queue::new(h_chunks.len()));
-        let outputs = || {
-            while let Some(c) = queue.claim() {
-                filled.wait(c);
-                let h = lock(&h_chunks[c]);
-                let mut o = lock(&o_chunks[c]);
-                matmul_serial(A::one(), &*h, &p.w_hq, A::zero(), &mut *o);
-                *o += &p.b_q;
-            }
-        };
-        let recurrence = || {
-            // H_t = tanh(W_xh[x_t] + b_h + H_{t-1} W_hh), chunk by chunk;
-            // `carry` holds the last H of the previous chunk.
-            let mut carry = state.clone();
-            for (c, chunk) in h_chunks.iter().enumerate() {
-                let mut h = lock(chunk);
-                for j in 0..h.nrows() / n {
-                    let (done, mut rest) = h.view_mut().split_at(Axis(0), j * n);
-                    let a = rest.slice_mut(s![..n, ..]); // [n, h], becomes H_t
-                    let x = inputs.row(c * k + j);
-                    if j == 0 {
-                        recurrence_step(p, x, &carry.view(), a);
-                    } else {
-                        recurrence_step(p, x, &done.slice(s![(j - 1) * n.., ..]), a);
-                    }
-                }
-                carry.assign(&h.slice(s![h.nrows() - n.., ..]));
-                drop(h);
-                filled.set(c);
-            }
-            state.assign(&carry);
-            outputs();
-        };
-        rayon::join(recurrence, outputs);
+        state.assign(&self.hiddens[self.hiddens.len() - 1]);
+        self.logits = stack_steps(&outputs, state.nrows(), p.vocab_size()); // [T n, q]
         self.logits.view()
     }
 
     fn backward(&mut self, d_logits: ArrayView2<'_, A>) {
-        let n = self.inputs.ncols();
-        let RnnScratch {
-            params: p,
-            grads: g,
-            inputs,
-            hiddens,
-            d_hiddens,
-            carry,
-            ..
-        } = self;
-        let h_all = hiddens.slice(s![n.., ..]); // [T n, h]
-        let k = chunk_steps(n);
-        let rows = k * n;
-        // Chunks of dH = dO W_hq^T, computed last chunk first by whichever
-        // thread claims them; the pass back through time turns each into dA.
-        let d_chunks: Vec<_> = d_hiddens
-            .axis_chunks_iter_mut(Axis(0), rows)
-            .map(Mutex::new)
-            .collect();
-        let m = d_chunks.len();
-        let (d_ready, d_queue) = (Flags::new(m), Queue::new(m));
-        let d_hidden_chunk = |i: usize| {
-            let c = m - 1 - i;
-            let mut d = lock(&d_chunks[c]);
-            let o = d_logits.slice(s![c * rows..c * rows + d.nrows(), ..]);
-            matmul_serial(A::one(), &o, &p.w_hq.t(), A::zero(), &mut *d);
-            drop(d);
-            d_ready.set(c);
-        };
-        // Blocks of dW_hq = H^T dO and db_q, independent of the rest
-        // (W_hq is stored (in, out): its transpose is the dense layer's W).
-        let output_grads = DenseGradBlocks::new(
-            g.w_hq.view_mut().reversed_axes(),
-            g.b_q.view_mut(),
-            h_all.view(),
-            d_logits,
-        );
-        let (w_hh, b_h, w_xh) = (&mut g.w_hh, &mut g.b_h, &mut g.w_xh);
-        rayon::join(
-            || {
-                carry.fill(A::zero());
-                w_hh.fill(A::zero());
-                b_h.fill(A::zero());
-                w_xh.fill(A::zero());
-                for c in (0..m).rev() {
-                    // Help with dH while the chunk needed next is not ready.
-                    while !d_ready.is_set(c) {
-                        match d_queue.claim() {
-                            Some(i) => d_hidden_chunk(i),
-                            None => d_ready.wait(c),
-                        }
-                    }
-                    let mut d_chunk = lock(&d_chunks[c]);
-                    // Last step first: rows of dH become dA_t.
-                    for j in (0..d_chunk.nrows() / n).rev() {
-                        let t = c * k + j;
-                        let mut d_a = d_chunk.slice_mut(s![j * n..(j + 1) * n, ..]); // [n, h]
-                        let h_t = h_all.slice(s![t * n..(t + 1) * n, ..]);
-                        Zip::from(&mut d_a)
-                            .and(&*carry)
-                            .and(&h_t)
-                            .for_each(|d, &c, &h| *d = (*d + c) * (A::one() - h * h));
-                        chain_matmul(
-                            A::one(),
-                            &d_a.view(),
-                            &p.w_hh.t(),
-                            A::zero(),
-                            &mut carry.view_mut(),
-                        );
-                    }
-                    // This chunk's share of dW_hh, db_h and dW_xh.
-                    let start = c * rows;
-                    let h_prev = hiddens.slice(s![start..start + d_chunk.nrows(), ..]);
-                    let mut w_hh = w_hh.view_mut();
-                    chain_matmul(A::one(), &h_prev.t(), &d_chunk.view(), A::one(), &mut w_hh);
-                    let xs = inputs.slice(s![c * k..c * k + d_chunk.nrows() / n, ..]);
-                    for (row, &x) in d_chunk.outer_iter().zip(xs.iter()) {
-                        *b_h += &row;
-                        let mut w = w_xh.row_mut(x);
-                        w += &row;
-                    }
-                }
-                output_grads.work();
-            },
-            || {
-                while let Some(i) = d_queue.claim() {
-                    d_hidden_chunk(i);
-                }
-                output_grads.work();
-            },
-        );
+        let (p, n) = (&self.params, self.hiddens[0].nrows());
+        let g = &mut self.grads;
+        *g = RnnParams::zeros(p.vocab_size(), p.num_hiddens());
+        let mut d_h_next = Array2::zeros(self.hiddens[0].raw_dim()); // from H_{t+1}
+        for t in (0..self.inputs.len()).rev() {
+            let (h_prev, h) = (&self.hiddens[t], &self.hiddens[t + 1]);
+            let d_y = step_rows(&d_logits, t, n); // dL/dY_t, [n, q]
+            g.w_hq += &h.t().dot(&d_y);
+            g.b_q += &d_y.sum_axis(Axis(0));
+            let d_h = d_y.dot(&p.w_hq.t()) + &d_h_next; // dL/dH_t, [n, h]
+            let d_a = d_h * &h.mapv(|h| A::one() - h * h); // through tanh
+            g.hidden.add_grad(&self.inputs[t], h_prev, &d_a);
+            d_h_next = d_a.dot(&p.hidden.w_h.t()); // on to H_{t-1}
+        }
+        self.d_state = d_h_next;
+    }
+
+    fn state_grad(&self) -> Array2<A> {
+        self.d_state.clone()
     }
 
     fn params(&self) -> &RnnParams<A> {

@@ -11,8 +11,8 @@
 //! completes every item, and each item's numbers do not depend on which
 //! thread computed them.
 
-use crate::linalg::matmul_serial;
-use crate::model::Real;
+use crate::fast::linalg::matmul_serial;
+use crate::real::Real;
 use ndarray::{s, ArrayView2, ArrayViewMut1, ArrayViewMut2, Axis};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard};
@@ -26,8 +26,8 @@ pub const CHUNK_ROWS: usize = 160;
 /// \\(\max(1, \lfloor 160 / n \rfloor)\\).
 ///
 /// ```
-/// assert_eq!(d2l_rnn::pipeline::chunk_steps(32), 5);
-/// assert_eq!(d2l_rnn::pipeline::chunk_steps(1000), 1);
+/// assert_eq!(d2l_rnn::fast::pipeline::chunk_steps(32), 5);
+/// assert_eq!(d2l_rnn::fast::pipeline::chunk_steps(1000), 1);
 /// ```
 pub fn chunk_steps(batch_size: usize) -> usize {
     (CHUNK_ROWS / batch_size.max(1)).max(1)
@@ -46,7 +46,7 @@ pub fn chunk_steps(batch_size: usize) -> usize {
 /// let a = Array2::from_elem((32, 1024), 0.5f32);
 /// let b = Array2::from_elem((1024, 1024), 0.25f32);
 /// let mut c = Array2::zeros((32, 1024));
-/// d2l_rnn::pipeline::chain_matmul(1.0, &a.view(), &b.view(), 0.0, &mut c.view_mut());
+/// d2l_rnn::fast::pipeline::chain_matmul(1.0, &a.view(), &b.view(), 0.0, &mut c.view_mut());
 /// assert!(c.iter().all(|&v| v == 128.0));
 /// ```
 pub fn chain_matmul<A: Real>(
@@ -73,7 +73,7 @@ pub fn chain_matmul<A: Real>(
 /// Work items `0..len`, handed out once each, in order.
 ///
 /// ```
-/// let q = d2l_rnn::pipeline::Queue::new(2);
+/// let q = d2l_rnn::fast::pipeline::Queue::new(2);
 /// assert_eq!((q.claim(), q.claim(), q.claim()), (Some(0), Some(1), None));
 /// ```
 #[derive(Debug)]
@@ -102,7 +102,7 @@ impl Queue {
 /// before it to the thread that sees it set.
 ///
 /// ```
-/// let f = d2l_rnn::pipeline::Flags::new(3);
+/// let f = d2l_rnn::fast::pipeline::Flags::new(3);
 /// f.set(1);
 /// assert!(f.is_set(1) && !f.is_set(0));
 /// f.wait(1); // returns at once
@@ -150,7 +150,7 @@ impl Flags {
 ///
 /// ```
 /// let m = std::sync::Mutex::new(3);
-/// assert_eq!(*d2l_rnn::pipeline::lock(&m), 3);
+/// assert_eq!(*d2l_rnn::fast::pipeline::lock(&m), 3);
 /// ```
 pub fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
@@ -169,7 +169,7 @@ const GRAD_BLOCK: usize = 128;
 /// \\(W_{hq}\\) is stored `(in, out)`).
 ///
 /// ```
-/// use d2l_rnn::pipeline::DenseGradBlocks;
+/// use d2l_rnn::fast::pipeline::DenseGradBlocks;
 /// use ndarray::{array, Array1, Array2};
 /// let x = array![[1.0f32, 2.0], [3.0, 4.0]];          // (rows, in)
 /// let dy = array![[1.0f32, 0.0, 2.0], [0.0, 1.0, 1.0]]; // (rows, out)

@@ -9,40 +9,11 @@
 //! summed by one thread in a fixed order, so results do not depend on timing.
 //! A single row times a matrix (writing text) streams the matrix directly.
 
-use crate::math::vectorized;
-use crate::model::Real;
+use crate::fast::math::vectorized;
+use crate::real::Real;
 use ndarray::{ArrayBase, ArrayView2, Data, DataMut, Ix2};
 
-/// How a scalar type multiplies matrices: raw `gemm` calls for `f32`/`f64`.
-pub trait Gemm: Sized {
-    /// `c = alpha * a b + beta * c` over raw parts; see [`matmul`].
-    ///
-    /// # Safety
-    /// Pointers and strides must describe valid, non-overlapping `(m, k)`,
-    /// `(k, n)` and `(m, n)` matrices, `c` writable.
-    #[allow(clippy::too_many_arguments)]
-    unsafe fn gemm_raw(
-        m: usize,
-        n: usize,
-        k: usize,
-        alpha: Self,
-        a: (*const Self, isize, isize),
-        b: (*const Self, isize, isize),
-        beta: Self,
-        c: (*mut Self, isize, isize),
-        threads: Threads,
-    );
-}
-
-/// Whether a product may use several threads.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Threads {
-    /// Split large products across the thread pool (gemm decides by size).
-    Pool,
-    /// Stay on the calling thread: for small products, or when the caller
-    /// already runs other work in parallel.
-    One,
-}
+pub use crate::real::{Gemm, Threads};
 
 macro_rules! impl_gemm {
     ($t:ty) => {
@@ -98,7 +69,7 @@ impl_gemm!(f64);
 /// use ndarray::array;
 /// let a = array![[1.0f64, 2.0]];
 /// let mut c = array![[0.0f64]];
-/// d2l_rnn::linalg::matmul_serial(2.0, &a, &a.t(), 0.0, &mut c);
+/// d2l_rnn::fast::linalg::matmul_serial(2.0, &a, &a.t(), 0.0, &mut c);
 /// assert_eq!(c[[0, 0]], 10.0);
 /// ```
 pub fn matmul_serial<A, S1, S2, S3>(
@@ -284,7 +255,7 @@ fn row_times_matrix<A: Real>(
 /// use ndarray::array;
 /// let a = array![[1.0f32, 2.0], [3.0, 4.0]];
 /// let mut c = array![[1.0f32, 1.0], [1.0, 1.0]];
-/// d2l_rnn::linalg::matmul(1.0, &a, &a.t(), 1.0, &mut c); // c += a aᵀ
+/// d2l_rnn::fast::linalg::matmul(1.0, &a, &a.t(), 1.0, &mut c); // c += a aᵀ
 /// assert_eq!(c, array![[6.0, 12.0], [12.0, 26.0]]);
 /// ```
 pub fn matmul<A, S1, S2, S3>(

@@ -8,15 +8,7 @@
 //! order of operations on every path, so vectorising changes the speed, not
 //! the numbers.
 
-/// \\(e^x\\), \\(\tanh x\\) and \\(\sigma(x)\\) as the models need them.
-pub trait Exp: Copy {
-    /// \\(e^x\\); NaN stays NaN.
-    fn exp_fast(self) -> Self;
-    /// \\(\tanh x\\); NaN stays NaN.
-    fn tanh_fast(self) -> Self;
-    /// The logistic function \\(\sigma(x) = 1 / (1 + e^{-x})\\).
-    fn sigmoid_fast(self) -> Self;
-}
+pub use crate::real::Exp;
 
 impl Exp for f64 {
     fn exp_fast(self) -> f64 {
@@ -39,7 +31,7 @@ impl Exp for f32 {
     /// \\(e^{-87}\\), above 88 give \\(e^{88}\\).
     ///
     /// ```
-    /// use d2l_rnn::math::Exp;
+    /// use d2l_rnn::fast::math::Exp;
     /// for x in [-80.0f32, -3.7, -0.5, 0.0, 0.25, 10.0, 88.0] {
     ///     assert!((x.exp_fast() - x.exp()).abs() <= 3e-7 * x.exp());
     /// }
@@ -76,7 +68,7 @@ impl Exp for f32 {
     /// selected, so the loop has no branch. Relative error below 1e-6.
     ///
     /// ```
-    /// use d2l_rnn::math::Exp;
+    /// use d2l_rnn::fast::math::Exp;
     /// for x in [-9.0f32, -1.5, -0.4, -0.01, 0.0, 1e-6, 0.39, 0.41, 2.0, 30.0] {
     ///     assert!((x.tanh_fast() - x.tanh()).abs() <= 1e-6 * x.tanh().abs());
     /// }
@@ -103,7 +95,7 @@ impl Exp for f32 {
     /// \\(1 / (1 + e^{-x})\\) with [`Exp::exp_fast`].
     ///
     /// ```
-    /// use d2l_rnn::math::Exp;
+    /// use d2l_rnn::fast::math::Exp;
     /// for x in [-30.0f32, -2.0, 0.0, 0.5, 9.0] {
     ///     let exact = 1.0 / (1.0 + (-x as f64).exp());
     ///     assert!((x.sigmoid_fast() as f64 - exact).abs() <= 1e-6 * exact);
@@ -126,7 +118,7 @@ impl Exp for f32 {
 ///
 /// ```
 /// let xs = vec![0.5f32; 100];
-/// let s = d2l_rnn::math::vectorized(#[inline(always)] || xs.iter().map(|x| x * 2.0).sum::<f32>());
+/// let s = d2l_rnn::fast::math::vectorized(#[inline(always)] || xs.iter().map(|x| x * 2.0).sum::<f32>());
 /// assert_eq!(s, 100.0);
 /// ```
 #[inline(always)]
@@ -151,7 +143,7 @@ pub fn vectorized<R>(f: impl FnOnce() -> R) -> R {
 ///
 /// ```
 /// let mut x = [0.0f32, 1.0, -1.0];
-/// d2l_rnn::math::tanh_inplace(&mut x);
+/// d2l_rnn::fast::math::tanh_inplace(&mut x);
 /// assert!((x[1] - 0.761_594_2).abs() < 1e-6 && x[1] == -x[2] && x[0] == 0.0);
 /// ```
 pub fn tanh_inplace<A: Exp>(xs: &mut [A]) {

@@ -1,0 +1,173 @@
+//! Whichever model a checkpoint holds.
+
+use super::concise::{read_concise, save_concise};
+use super::format::{checkpoint_error, read_checkpoint, save_checkpoint, Implementation};
+use super::scratch::{load_gru_scratch, load_lstm_scratch, load_rnn_scratch};
+use crate::data::Vocab;
+use crate::error::Result;
+use crate::fast::{GruFast, LstmFast, RnnFast};
+use crate::nn::{GruCell, LstmCell, ModelKind, RNNModel, RnnCell};
+use crate::predict::{predict_with, Sampler};
+use crate::scratch::GatedParams;
+use std::path::Path;
+
+/// Any model a checkpoint can hold; [`load_any`] returns one.
+// One value per program run: the variants' different sizes cost nothing worth a Box.
+#[allow(clippy::large_enum_variant)]
+#[derive(Clone, Debug)]
+pub enum AnyModel {
+    /// The from-scratch RNN (its fast engine; `RnnScratch::new(m.params)` gives the readable one).
+    RnnScratch(RnnFast<f32>),
+    /// The from-scratch GRU.
+    GruScratch(GruFast<f32>),
+    /// The from-scratch LSTM.
+    LstmScratch(LstmFast<f32>),
+    /// `RNNModel` with `nn.RNN`.
+    Rnn(RNNModel<RnnCell>),
+    /// `RNNModel` with `nn.GRU`.
+    Gru(RNNModel<GruCell>),
+    /// `RNNModel` with `nn.LSTM`.
+    Lstm(RNNModel<LstmCell>),
+}
+
+/// Runs `$body` with `$m` bound to the model inside any variant.
+macro_rules! with_model {
+    ($any:expr, $m:ident => $body:expr) => {
+        match $any {
+            AnyModel::RnnScratch($m) => $body,
+            AnyModel::GruScratch($m) => $body,
+            AnyModel::LstmScratch($m) => $body,
+            AnyModel::Rnn($m) => $body,
+            AnyModel::Gru($m) => $body,
+            AnyModel::Lstm($m) => $body,
+        }
+    };
+}
+
+impl AnyModel {
+    /// RNN, GRU or LSTM.
+    pub fn kind(&self) -> ModelKind {
+        match self {
+            AnyModel::RnnScratch(_) | AnyModel::Rnn(_) => ModelKind::Rnn,
+            AnyModel::GruScratch(_) | AnyModel::Gru(_) => ModelKind::Gru,
+            AnyModel::LstmScratch(_) | AnyModel::Lstm(_) => ModelKind::Lstm,
+        }
+    }
+
+    /// From scratch or concise.
+    pub fn implementation(&self) -> Implementation {
+        match self {
+            AnyModel::RnnScratch(_) | AnyModel::GruScratch(_) | AnyModel::LstmScratch(_) => {
+                Implementation::Scratch
+            }
+            AnyModel::Rnn(_) | AnyModel::Gru(_) | AnyModel::Lstm(_) => Implementation::Concise,
+        }
+    }
+
+    /// The section's greedy `predict_rnn` with whichever model this is.
+    pub fn predict(&mut self, prefix: &str, num_chars: usize, vocab: &Vocab) -> Result<String> {
+        self.predict_with(prefix, num_chars, vocab, &Sampler::default())
+    }
+
+    /// [`predict_with`] (temperature, top-k, seed) with whichever model this is.
+    pub fn predict_with(
+        &mut self,
+        prefix: &str,
+        num_chars: usize,
+        vocab: &Vocab,
+        sampler: &Sampler,
+    ) -> Result<String> {
+        with_model!(self, m => predict_with(prefix, num_chars, m, vocab, sampler))
+    }
+
+    /// Writes the model to `path` with the right metadata.
+    pub fn save(&self, path: &Path, vocab: &Vocab) -> Result<()> {
+        let (kind, scratch) = (self.kind().to_string(), "scratch");
+        match self {
+            AnyModel::RnnScratch(m) => save_checkpoint(
+                path,
+                &m.params,
+                vocab,
+                &kind,
+                scratch,
+                m.params.num_hiddens(),
+            ),
+            AnyModel::GruScratch(m) => save_checkpoint(
+                path,
+                &m.params,
+                vocab,
+                &kind,
+                scratch,
+                m.params.num_hiddens(),
+            ),
+            AnyModel::LstmScratch(m) => save_checkpoint(
+                path,
+                &m.params,
+                vocab,
+                &kind,
+                scratch,
+                m.params.num_hiddens(),
+            ),
+            AnyModel::Rnn(m) => save_concise(path, m, vocab),
+            AnyModel::Gru(m) => save_concise(path, m, vocab),
+            AnyModel::Lstm(m) => save_concise(path, m, vocab),
+        }
+    }
+}
+
+/// Opens any checkpoint this crate writes and returns the model it holds
+/// (chosen by its `model` and `impl` metadata) with its vocabulary.
+///
+/// ```
+/// use d2l_rnn::checkpoint::{load_any, save_concise, AnyModel, Implementation};
+/// use d2l_rnn::data::Vocab;
+/// use d2l_rnn::nn::{Lstm, ModelKind, RNNModel, RnnConfig};
+/// let path = std::env::temp_dir().join(format!("d2l-doc-any-{}.safetensors", std::process::id()));
+/// let vocab = Vocab::from_text("分开不了");
+/// let model = RNNModel::new(Lstm::new(RnnConfig::new(vocab.len(), 8), 0)?, vocab.len(), 0)?;
+/// save_concise(&path, &model, &vocab)?;
+/// let (mut any, vocab) = load_any(&path)?;
+/// assert_eq!((any.kind(), any.implementation()), (ModelKind::Lstm, Implementation::Concise));
+/// assert_eq!(any.predict("分开", 5, &vocab)?.chars().count(), 7);
+/// # std::fs::remove_file(&path).ok();
+/// # Ok::<(), d2l_rnn::Error>(())
+/// ```
+pub fn load_any(path: &Path) -> Result<(AnyModel, Vocab)> {
+    let (bytes, info) = read_checkpoint(path)?;
+    let kind: ModelKind = info
+        .model
+        .parse()
+        .map_err(|_| checkpoint_error(path, format!("unknown model kind {:?}", info.model)))?;
+    let implementation: Implementation = info.implementation.parse().map_err(|_| {
+        checkpoint_error(
+            path,
+            format!("unknown implementation {:?}", info.implementation),
+        )
+    })?;
+    match (kind, implementation) {
+        (ModelKind::Rnn, Implementation::Scratch) => {
+            let (model, vocab) = load_rnn_scratch(path)?;
+            Ok((AnyModel::RnnScratch(model), vocab))
+        }
+        (ModelKind::Rnn, Implementation::Concise) => {
+            let (m, v) = read_concise::<RnnCell>(path, &bytes, info, None)?;
+            Ok((AnyModel::Rnn(m), v))
+        }
+        (ModelKind::Gru, Implementation::Concise) => {
+            let (m, v) = read_concise::<GruCell>(path, &bytes, info, None)?;
+            Ok((AnyModel::Gru(m), v))
+        }
+        (ModelKind::Lstm, Implementation::Concise) => {
+            let (m, v) = read_concise::<LstmCell>(path, &bytes, info, None)?;
+            Ok((AnyModel::Lstm(m), v))
+        }
+        (ModelKind::Gru, Implementation::Scratch) => {
+            let (model, vocab) = load_gru_scratch(path)?;
+            Ok((AnyModel::GruScratch(model), vocab))
+        }
+        (ModelKind::Lstm, Implementation::Scratch) => {
+            let (model, vocab) = load_lstm_scratch(path)?;
+            Ok((AnyModel::LstmScratch(model), vocab))
+        }
+    }
+}

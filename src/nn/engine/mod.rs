@@ -1,0 +1,205 @@
+//! The concise layers' engine: the loops over time, forwards and backwards,
+//! for stacked layers, two directions and either layout, shared by every
+//! [`Cell`]. The buffers and shapes are here; feeding inputs in
+//! [`input`], the pass forward in [`forward`], the pass back in [`backward`].
+
+mod backward;
+mod forward;
+mod input;
+
+use super::cell::Cell;
+use super::state::LayerState;
+use super::RnnConfig;
+
+use crate::error::Error;
+use crate::model::Real;
+use ndarray::{Array1, Array2, ArrayView2, ArrayViewMut2};
+
+/// Buffers of one direction of one layer, kept between calls.
+#[derive(Clone, Debug)]
+pub(crate) struct DirBuffers<A> {
+    /// \\(X W_{ih}^\top + b_{ih}\\) for all steps, time order, `(T n, G H)`.
+    xw: Array2<A>,
+    /// \\(h_{k} W_{hh}^\top + b_{hh}\\) of the current step, `(n, G H)`.
+    hw: Array2<A>,
+    /// \\(h\\) before step \\(k\\) at rows `k n..(k+1) n`, processing order, `((T+1) n, H)`.
+    h: Array2<A>,
+    /// \\(c\\) likewise (LSTM; `(0, 0)` otherwise).
+    c: Array2<A>,
+    /// The cell's per-step cache, processing order, `(T n, CACHE H)`.
+    cache: Array2<A>,
+    /// Gradient of `xw`, time order, `(T n, G H)`.
+    d_xw: Array2<A>,
+    /// Gradient of each step's `hw`, processing order, `(T n, G H)`.
+    d_hw: Array2<A>,
+    /// Gradient flowing to the previous step's \\(h\\) (ends as \\(\partial h_0\\)), `(n, H)`.
+    carry_h: Array2<A>,
+    /// The same for \\(c\\) (LSTM; `(0, 0)` otherwise).
+    carry_c: Array2<A>,
+    /// Scratch `(n, H)`.
+    d_h: Array2<A>,
+}
+
+/// Buffers of one layer.
+#[derive(Clone, Debug)]
+pub(crate) struct LayerBuffers<A> {
+    dirs: Vec<DirBuffers<A>>,
+    /// Outputs \\([h^{fwd}_t, h^{bwd}_t]\\), time-major, `(T n, D H)`.
+    y: Array2<A>,
+    /// Gradient of `y`.
+    d_y: Array2<A>,
+}
+
+/// The layer without its parameters: options, cell and buffers. A
+/// [`Recurrent`] owns one with its weights; an [`super::RNNModel`] owns one
+/// and keeps the weights beside the dense layer's.
+#[derive(Clone, Debug)]
+pub(crate) struct Engine<C, A> {
+    pub(crate) cfg: RnnConfig,
+    pub(crate) cell: C,
+    pub(crate) steps: usize,
+    pub(crate) batch: usize,
+    pub(crate) one_hot: bool,
+    /// A forward pass filled the buffers for the current shapes.
+    pub(crate) ready: bool,
+    /// Dense input, time-major, `(T n, input_size)`.
+    pub(crate) x0: Array2<A>,
+    /// One-hot input as indices, time-major, `T n`.
+    pub(crate) idx0: Vec<usize>,
+    /// Gradient of the dense input.
+    pub(crate) d_x0: Array2<A>,
+    pub(crate) layers: Vec<LayerBuffers<A>>,
+}
+
+pub(crate) fn invalid(name: &'static str, value: String, hint: String) -> Error {
+    Error::InvalidArgument { name, value, hint }
+}
+
+pub(super) fn empty<A>() -> Array2<A> {
+    Array2::from_shape_vec((0, 0), Vec::new()).expect("an empty array")
+}
+
+/// `(&s[k len..(k+1) len], &mut s[(k+1) len..(k+2) len])`.
+pub(super) fn prev_next<A>(s: &mut [A], k: usize, len: usize) -> (&[A], &mut [A]) {
+    let (before, after) = s.split_at_mut((k + 1) * len);
+    (&before[k * len..], &mut after[..len])
+}
+
+pub(super) fn sum_rows<A: Real>(m: &Array2<A>, out: &mut Array1<A>) {
+    out.fill(A::zero());
+    for row in m.outer_iter() {
+        *out += &row;
+    }
+}
+
+impl<C: Cell<A>, A: Real> Engine<C, A> {
+    pub(crate) fn new(cfg: RnnConfig, cell: C) -> Self {
+        Engine {
+            cfg,
+            cell,
+            steps: 0,
+            batch: 0,
+            one_hot: false,
+            ready: false,
+            x0: empty(),
+            idx0: Vec::new(),
+            d_x0: empty(),
+            layers: Vec::new(),
+        }
+    }
+
+    fn parts() -> usize {
+        <C::State as LayerState<A>>::NAMES.len()
+    }
+
+    /// Sizes the buffers for `steps` time steps of `batch` sequences.
+    fn ensure(&mut self, steps: usize, batch: usize) {
+        self.ready = false;
+        if (steps, batch) == (self.steps, self.batch) && !self.layers.is_empty() {
+            return;
+        }
+        let (h, dirs) = (self.cfg.hidden_size, self.cfg.num_directions());
+        let (rows, gh) = (steps * batch, C::GATES * h);
+        let lstm = Self::parts() == 2;
+        let dir = || DirBuffers {
+            xw: Array2::zeros((rows, gh)),
+            hw: Array2::zeros((batch, gh)),
+            h: Array2::zeros((rows + batch, h)),
+            c: if lstm {
+                Array2::zeros((rows + batch, h))
+            } else {
+                empty()
+            },
+            cache: Array2::zeros((rows, C::CACHE * h)),
+            d_xw: Array2::zeros((rows, gh)),
+            d_hw: Array2::zeros((rows, gh)),
+            carry_h: Array2::zeros((batch, h)),
+            carry_c: if lstm {
+                Array2::zeros((batch, h))
+            } else {
+                empty()
+            },
+            d_h: Array2::zeros((batch, h)),
+        };
+        self.layers = (0..self.cfg.num_layers)
+            .map(|_| LayerBuffers {
+                dirs: (0..dirs).map(|_| dir()).collect(),
+                y: Array2::zeros((rows, dirs * h)),
+                d_y: Array2::zeros((rows, dirs * h)),
+            })
+            .collect();
+        self.steps = steps;
+        self.batch = batch;
+    }
+
+    pub(crate) fn is_ready(&self) -> bool {
+        self.ready
+    }
+
+    pub(crate) fn steps_batch(&self) -> (usize, usize) {
+        (self.steps, self.batch)
+    }
+
+    /// Outputs of the last layer, time-major `(T n, D H)`.
+    pub(crate) fn output(&self) -> ArrayView2<'_, A> {
+        self.layers
+            .last()
+            .map(|l| l.y.view())
+            .expect("a layer after a forward pass")
+    }
+
+    /// Where the gradient of [`Engine::output`] goes before [`Engine::run_backward`].
+    pub(crate) fn d_output_mut(&mut self) -> ArrayViewMut2<'_, A> {
+        self.layers
+            .last_mut()
+            .map(|l| l.d_y.view_mut())
+            .expect("a layer after a forward pass")
+    }
+
+    /// The last layer's outputs and the buffer for their gradient, together.
+    pub(crate) fn output_and_d_output(&mut self) -> (ArrayView2<'_, A>, ArrayViewMut2<'_, A>) {
+        let last = self
+            .layers
+            .last_mut()
+            .expect("a layer after a forward pass");
+        (last.y.view(), last.d_y.view_mut())
+    }
+
+    /// Moves the last layer's outputs out (so that another thread can read
+    /// them while [`Engine::run_backward`], which never reads them, runs);
+    /// give them back with [`Engine::restore_output`].
+    pub(crate) fn take_output(&mut self) -> Array2<A> {
+        let last = self
+            .layers
+            .last_mut()
+            .expect("a layer after a forward pass");
+        std::mem::replace(&mut last.y, empty())
+    }
+
+    /// Puts back what [`Engine::take_output`] took.
+    pub(crate) fn restore_output(&mut self, y: Array2<A>) {
+        if let Some(last) = self.layers.last_mut() {
+            last.y = y;
+        }
+    }
+}
