@@ -41,3 +41,16 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     }
     result.map_err(io_err)
 }
+
+/// Reads a whole file, naming it in the error.
+///
+/// ```
+/// let err = d2l_rnn::io::read_bytes(std::path::Path::new("no/such/file")).unwrap_err();
+/// assert!(err.to_string().contains("no/such/file"), "{err}");
+/// ```
+pub fn read_bytes(path: &Path) -> Result<Vec<u8>> {
+    std::fs::read(path).map_err(|source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    })
+}

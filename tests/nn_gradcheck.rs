@@ -2,8 +2,9 @@
 //! backward passes against central finite differences, in f64, over
 //! several time steps, for every parameter, the input and the initial state.
 
-use d2l_rnn::loss::softmax_cross_entropy;
-use d2l_rnn::model::{Parameters, RecurrentModel};
+mod common;
+
+use d2l_rnn::model::Parameters;
 use d2l_rnn::nn::{
     Cell, GruCell, LayerState, LstmCell, Nonlinearity, RNNModel, Recurrent, RnnCell, RnnConfig,
 };
@@ -19,29 +20,26 @@ const EPS: f64 = 1e-5;
 /// The bound on the relative error; the measured worst is printed.
 const TOL: f64 = 1e-4;
 
-/// \(|a - b| / \max(|a|, |b|)\), with the denominator raised to at least
-/// 1e-6: a central difference of a loss near 1 with `EPS` = 1e-5 is only good
-/// to about 1e-11 in absolute terms (f64 rounding), so for gradients far below
-/// 1e-6 (a two-layer LSTM's initial state, say) the plain ratio measures
-/// rounding noise, not the backward pass.
-fn relative_error(a: f64, b: f64) -> f64 {
-    (a - b).abs() / a.abs().max(b.abs()).max(1e-6)
-}
-
-/// Worst relative error, and where it was.
+/// Worst relative error, where it was, and every entry above [`TOL`]. The
+/// relative error's denominator is at least 1e-6 ([`common::gradcheck::FLOOR`]):
+/// a central difference of a loss near 1 with `EPS` = 1e-5 is only good to
+/// about 1e-11 in absolute terms, so for gradients far below 1e-6 (a
+/// two-layer LSTM's initial state, say) the plain ratio measures rounding noise.
 #[derive(Default)]
 struct Worst {
     err: f64,
     at: String,
+    failures: Vec<String>,
 }
 
 impl Worst {
-    fn see(&mut self, label: &str, what: String, analytic: f64, numeric: f64) {
-        let err = relative_error(analytic, numeric);
-        assert!(
-            err <= TOL,
-            "{label}: {what}: analytic {analytic:e} vs numeric {numeric:e} (relative error {err:e})"
-        );
+    fn see(&mut self, what: String, analytic: f64, numeric: f64) {
+        let err = common::relative_error(analytic, numeric, common::gradcheck::FLOOR);
+        if err > TOL {
+            self.failures.push(format!(
+                "{what}: analytic {analytic:e} vs numeric {numeric:e} (relative error {err:e})"
+            ));
+        }
         if err >= self.err {
             self.err = err;
             self.at = what;
@@ -94,11 +92,37 @@ fn check_layer<C: Cell<f64>>(cfg: RnnConfig, seed: u64, label: &str) -> f64 {
     let r_out = random3(&mut rng, out_shape, 1.0);
     let r_state = random_state::<C>(&mut rng, &cfg, 1.0);
 
-    layer_loss(&mut layer, &x, &h0, &r_out, &r_state);
+    let worst = layer_failures(&mut layer, &x, &h0, &r_out, &r_state, |_| {});
+    assert!(
+        worst.failures.is_empty(),
+        "{label}: {} entries off:\n{}",
+        worst.failures.len(),
+        worst.failures.join("\n")
+    );
+    eprintln!(
+        "{label:<40} worst relative error {:.2e} at {}",
+        worst.err, worst.at
+    );
+    worst.err
+}
+
+/// The layer check proper: the analytic gradients (after `spoil`, which the
+/// test of the check itself uses) against central differences for every
+/// parameter, input and initial-state entry.
+fn layer_failures<C: Cell<f64>>(
+    layer: &mut Recurrent<C, f64>,
+    x: &Array3<f64>,
+    h0: &C::State,
+    r_out: &Array3<f64>,
+    r_state: &C::State,
+    spoil: impl FnOnce(&mut d2l_rnn::nn::RecurrentParams<f64>),
+) -> Worst {
+    layer_loss(layer, x, h0, r_out, r_state);
     let (d_x, d_h0) = layer
-        .backward(r_out.view(), Some(&r_state))
+        .backward(r_out.view(), Some(r_state))
         .expect("backward");
     let d_x = d_x.expect("dense input has a gradient");
+    spoil(&mut layer.grads);
     let analytic: Vec<(&str, ArrayD<f64>)> = layer
         .grads
         .tensors()
@@ -113,52 +137,33 @@ fn check_layer<C: Cell<f64>>(cfg: RnnConfig, seed: u64, label: &str) -> f64 {
                 let mut tensors = layer.params.tensors_mut();
                 *tensors[k].1.iter_mut().nth(j).expect("in range") += delta;
             };
-            nudge(&mut layer, EPS);
-            let plus = layer_loss(&mut layer, &x, &h0, &r_out, &r_state);
-            nudge(&mut layer, -2.0 * EPS);
-            let minus = layer_loss(&mut layer, &x, &h0, &r_out, &r_state);
-            nudge(&mut layer, EPS);
-            worst.see(
-                label,
-                format!("{name}[{j}]"),
-                a,
-                (plus - minus) / (2.0 * EPS),
-            );
+            nudge(layer, EPS);
+            let plus = layer_loss(layer, x, h0, r_out, r_state);
+            nudge(layer, -2.0 * EPS);
+            let minus = layer_loss(layer, x, h0, r_out, r_state);
+            nudge(layer, EPS);
+            worst.see(format!("{name}[{j}]"), a, (plus - minus) / (2.0 * EPS));
         }
     }
     for (idx, &a) in d_x.indexed_iter() {
         let mut xp = x.clone();
         xp[idx] += EPS;
-        let plus = layer_loss(&mut layer, &xp, &h0, &r_out, &r_state);
+        let plus = layer_loss(layer, &xp, h0, r_out, r_state);
         xp[idx] -= 2.0 * EPS;
-        let minus = layer_loss(&mut layer, &xp, &h0, &r_out, &r_state);
-        worst.see(
-            label,
-            format!("input{idx:?}"),
-            a,
-            (plus - minus) / (2.0 * EPS),
-        );
+        let minus = layer_loss(layer, &xp, h0, r_out, r_state);
+        worst.see(format!("input{idx:?}"), a, (plus - minus) / (2.0 * EPS));
     }
     for (p, part) in <C::State as LayerState<f64>>::NAMES.iter().enumerate() {
         for (idx, &a) in d_h0.part(p).indexed_iter() {
             let mut hp = h0.clone();
             hp.part_mut(p)[idx] += EPS;
-            let plus = layer_loss(&mut layer, &x, &hp, &r_out, &r_state);
+            let plus = layer_loss(layer, x, &hp, r_out, r_state);
             hp.part_mut(p)[idx] -= 2.0 * EPS;
-            let minus = layer_loss(&mut layer, &x, &hp, &r_out, &r_state);
-            worst.see(
-                label,
-                format!("{part}_0{idx:?}"),
-                a,
-                (plus - minus) / (2.0 * EPS),
-            );
+            let minus = layer_loss(layer, x, &hp, r_out, r_state);
+            worst.see(format!("{part}_0{idx:?}"), a, (plus - minus) / (2.0 * EPS));
         }
     }
-    eprintln!(
-        "{label:<40} worst relative error {:.2e} at {}",
-        worst.err, worst.at
-    );
-    worst.err
+    worst
 }
 
 fn cfg() -> RnnConfig {
@@ -282,82 +287,27 @@ fn lstm_batch_first_without_bias() {
 const VOCAB: usize = 7;
 const MODEL_HIDDEN: usize = 5;
 
-fn model_loss<C: Cell<f64>>(
-    model: &mut RNNModel<C, f64>,
-    x: &Array2<usize>,
-    y: &Array2<usize>,
-    h0: &C::State,
-) -> f64 {
-    let mut state = h0.clone();
-    let logits = model.forward(x.view(), &mut state).to_owned();
-    let mut d = Array2::zeros(logits.dim());
-    softmax_cross_entropy(logits.view(), y.view(), d.view_mut())
-}
-
-fn check_model<C: Cell<f64>>(cfg: RnnConfig, seed: u64, label: &str) -> f64 {
+/// An `RNNModel` with random weights, a mini-batch and a random initial state.
+fn model_case<C: Cell<f64>>(
+    cfg: RnnConfig,
+    seed: u64,
+) -> (RNNModel<C, f64>, Array2<usize>, Array2<usize>, C::State) {
     let mut rng = StdRng::seed_from_u64(seed);
     let layer = Recurrent::<C, f64>::init(cfg, seed).expect("valid config");
-    let mut model = RNNModel::new(layer, VOCAB, seed + 100).expect("vocab matches");
-    let x = Array2::from_shape_simple_fn((BATCH, STEPS), || rng.random_range(0..VOCAB));
-    let y = Array2::from_shape_simple_fn((BATCH, STEPS), || rng.random_range(0..VOCAB));
+    let model = RNNModel::new(layer, VOCAB, seed + 100).expect("vocab matches");
+    let (x, y) = common::random_batch(&mut rng, VOCAB, BATCH, STEPS);
     let mut h0 = C::State::zeros(cfg.state_shape(BATCH));
     for p in 0..<C::State as LayerState<f64>>::NAMES.len() {
         h0.part_mut(p).mapv_inplace(|_| rng.random_range(-0.5..0.5));
     }
+    (model, x, y, h0)
+}
 
-    let mut state = h0.clone();
-    let logits = model.forward(x.view(), &mut state).to_owned();
-    let mut d = Array2::zeros(logits.dim());
-    softmax_cross_entropy(logits.view(), y.view(), d.view_mut());
-    model.backward(d.view());
-    let analytic: Vec<(&str, ArrayD<f64>)> = model
-        .grads
-        .tensors()
-        .into_iter()
-        .map(|(n, t)| (n, t.to_owned()))
-        .collect();
-    let d_h0 = model.state_grad();
-
-    let mut worst = Worst::default();
-    for (k, (name, grad)) in analytic.iter().enumerate() {
-        for (j, &a) in grad.iter().enumerate() {
-            let nudge = |model: &mut RNNModel<C, f64>, delta: f64| {
-                let mut tensors = model.params.tensors_mut();
-                *tensors[k].1.iter_mut().nth(j).expect("in range") += delta;
-            };
-            nudge(&mut model, EPS);
-            let plus = model_loss(&mut model, &x, &y, &h0);
-            nudge(&mut model, -2.0 * EPS);
-            let minus = model_loss(&mut model, &x, &y, &h0);
-            nudge(&mut model, EPS);
-            worst.see(
-                label,
-                format!("{name}[{j}]"),
-                a,
-                (plus - minus) / (2.0 * EPS),
-            );
-        }
-    }
-    for (p, part) in <C::State as LayerState<f64>>::NAMES.iter().enumerate() {
-        for (idx, &a) in d_h0.part(p).indexed_iter() {
-            let mut hp = h0.clone();
-            hp.part_mut(p)[idx] += EPS;
-            let plus = model_loss(&mut model, &x, &y, &hp);
-            hp.part_mut(p)[idx] -= 2.0 * EPS;
-            let minus = model_loss(&mut model, &x, &y, &hp);
-            worst.see(
-                label,
-                format!("{part}_0{idx:?}"),
-                a,
-                (plus - minus) / (2.0 * EPS),
-            );
-        }
-    }
-    eprintln!(
-        "{label:<40} worst relative error {:.2e} at {}",
-        worst.err, worst.at
-    );
-    worst.err
+/// The whole model (one-hot input, layer, dense layer) through the shared
+/// gradient check of `tests/common/gradcheck.rs`.
+fn check_model<C: Cell<f64>>(cfg: RnnConfig, seed: u64, label: &str) -> f64 {
+    let (mut model, x, y, h0) = model_case::<C>(cfg, seed);
+    common::gradcheck::check(&mut model, &x, &y, &h0).assert_ok(label)
 }
 
 #[test]
@@ -392,19 +342,35 @@ fn lstm_model_end_to_end() {
 
 #[test]
 fn the_check_notices_a_wrong_gradient() {
-    // A check that cannot fail proves nothing: perturb one analytic entry by 1 %.
-    let mut rng = StdRng::seed_from_u64(30);
-    let mut layer = Recurrent::<GruCell, f64>::init(cfg(), 30).unwrap();
+    // A check that cannot fail proves nothing: spoil one analytic entry (a
+    // candidate-gate weight of the GRU, `weight_hh_l0` row 7) and require
+    // the real checker to report that entry and no other.
+    let (mut model, x, y, h0) = model_case::<GruCell>(RnnConfig::new(VOCAB, MODEL_HIDDEN), 30);
+    let index = 7 * MODEL_HIDDEN + 1;
+    common::gradcheck::assert_spoiled_entry_is_caught(
+        &mut model,
+        &x,
+        &y,
+        &h0,
+        "rnn.weight_hh_l0",
+        index,
+    );
+    assert_spoiled_entry_is_caught_in_layer();
+}
+
+/// The same for the layer-level check above: spoil `weight_hh` [7, 1] and
+/// expect exactly that entry among the failures.
+fn assert_spoiled_entry_is_caught_in_layer() {
+    let mut rng = StdRng::seed_from_u64(31);
+    let mut layer = Recurrent::<GruCell, f64>::init(cfg(), 31).expect("valid config");
     let x = random3(&mut rng, (STEPS, BATCH, INPUT), 1.0);
     let h0 = random_state::<GruCell>(&mut rng, &cfg(), 0.5);
     let r_out = random3(&mut rng, (STEPS, BATCH, HIDDEN), 1.0);
     let r_state = random_state::<GruCell>(&mut rng, &cfg(), 1.0);
-    layer_loss(&mut layer, &x, &h0, &r_out, &r_state);
-    layer.backward(r_out.view(), Some(&r_state)).unwrap();
-    let a = layer.grads.cells[0].weight_hh[[7, 1]] * 1.01; // a candidate-gate weight
-    layer.params.cells[0].weight_hh[[7, 1]] += EPS;
-    let plus = layer_loss(&mut layer, &x, &h0, &r_out, &r_state);
-    layer.params.cells[0].weight_hh[[7, 1]] -= 2.0 * EPS;
-    let minus = layer_loss(&mut layer, &x, &h0, &r_out, &r_state);
-    assert!(relative_error(a, (plus - minus) / (2.0 * EPS)) > TOL);
+    let failures = layer_failures(&mut layer, &x, &h0, &r_out, &r_state, |g| {
+        g.cells[0].weight_hh[[7, 1]] *= 1.001
+    });
+    let failures = failures.failures;
+    assert_eq!(failures.len(), 1, "{failures:?}");
+    assert!(failures[0].starts_with("weight_hh_l0[22]"), "{failures:?}");
 }

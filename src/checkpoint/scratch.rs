@@ -11,7 +11,7 @@ use crate::nn::ModelKind;
 use crate::scratch::{GatedParams, GruParams, LstmParams, RnnParams};
 use std::path::Path;
 
-/// Loads a from-scratch RNN checkpoint written by [`save_checkpoint`]:
+/// Loads a from-scratch RNN checkpoint written by [`super::save_checkpoint`]:
 /// the model and its vocabulary.
 pub fn load_rnn_scratch(path: &Path) -> Result<(RnnFast<f32>, Vocab)> {
     let (params, vocab) = load_scratch(path, ModelKind::Rnn, RnnParams::<f32>::zeros)?;

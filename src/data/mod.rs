@@ -24,13 +24,14 @@
 //! ```
 
 mod corpus;
+mod fetch;
 mod sampling;
 mod vocab;
 
-pub use corpus::{
-    data_dir, download, find_or_fetch_lyrics, load_corpus, load_data_jay_lyrics, preprocess,
-    read_text, sha256_hex, Corpus, LYRICS_CHARS, LYRICS_MEMBER, LYRICS_SHA256, LYRICS_URL,
-    LYRICS_ZIP,
+pub use corpus::{load_corpus, load_data_jay_lyrics, preprocess, read_text, Corpus};
+pub use fetch::{
+    data_dir, download, find_or_fetch_lyrics, sha256_hex, LYRICS_CHARS, LYRICS_MEMBER,
+    LYRICS_SHA256, LYRICS_URL, LYRICS_ZIP,
 };
 pub use sampling::{
     data_iter, data_iter_consecutive, data_iter_random, epoch_size, Batch, DataIter, Sampling,

@@ -14,33 +14,16 @@ use ndarray::{s, Array2, ArrayView2, Axis, Zip};
 /// The GRU as a fast trainable model: what [`crate::scratch::GruScratch`] computes,
 /// with the buffers and the core sharing of the fast engine.
 ///
-/// **Forward**, for inputs \\(x\\) `(batch_size n, num_steps T)` of indices. The
-/// input products \\(X_t W_{x\cdot}\\) are row gathers, done for all steps
-/// before the recurrence; then for \\(t = 1, \dots, T\\):
-/// - \\(Z_t = \sigma(W_{xz}\[x_{:,t}\] + H_{t-1} W_{hz} + b_z)\\),
-///   \\(R_t = \sigma(W_{xr}\[x_{:,t}\] + H_{t-1} W_{hr} + b_r)\\)  `// [n, h]`
-/// - \\(\tilde H_t = \tanh(W_{xh}\[x_{:,t}\] + (R_t \odot H_{t-1}) W_{hh} + b_h)\\)  `// [n, h]`
-/// - \\(H_t = Z_t \odot H_{t-1} + (1 - Z_t) \odot \tilde H_t\\)  `// [n, h]`
-///
-/// and one product for all steps, \\(O = \[H_1; \dots; H_T\] W_{hq} + b_q\\) `(T n, q)`.
-///
-/// **Backward**, given \\(\partial O = \partial L / \partial O\\):
-/// - \\(\partial W_{hq} = H^\top \partial O\\), \\(\partial b_q = \sum_{rows} \partial O\\),
-///   \\(\partial H^{out} = \partial O\, W_{hq}^\top\\) (all steps in one product);
-/// - for \\(t = T, \dots, 1\\), with \\(\partial H_t = \partial H^{out}_t + \partial H_t^{next}\\)
-///   (\\(\partial H_T^{next} = 0\\)):
-///   - \\(\partial A^h_t = \partial H_t \odot (1 - Z_t) \odot (1 - \tilde H_t^2)\\) (candidate pre-activation),
-///   - \\(\partial A^z_t = \partial H_t \odot (H_{t-1} - \tilde H_t) \odot Z_t (1 - Z_t)\\),
-///   - \\(\partial (R_t \odot H_{t-1}) = \partial A^h_t W_{hh}^\top\\),
-///     \\(\partial A^r_t = \partial (R_t \odot H_{t-1}) \odot H_{t-1} \odot R_t (1 - R_t)\\),
-///   - \\(\partial H_{t-1}^{next} = \partial H_t \odot Z_t + \partial (R_t \odot H_{t-1}) \odot R_t
-///     + \partial A^z_t W_{hz}^\top + \partial A^r_t W_{hr}^\top\\);
-/// - with \\(H_{prev} = \[H_0; \dots; H_{T-1}\]\\), all steps at once:
-///   \\(\partial W_{hz} = H_{prev}^\top \partial A^z\\), \\(\partial W_{hr} = H_{prev}^\top \partial A^r\\),
-///   \\(\partial W_{hh} = \[R \odot H_{prev}\]^\top \partial A^h\\), \\(\partial b_\cdot = \sum \partial A^\cdot\\),
-///   \\(\partial W_{x\cdot}\[x_{i,t}\] \mathrel{+}= \partial A^\cdot_t\[i\]\\);
-/// - \\(\partial H_0 = \partial H_0^{next}\\) ([`RecurrentModel::state_grad`]); training
-///   drops it (the state is detached).
+/// The formulas are those of [`crate::scratch::GruScratch`]; what differs is the
+/// order of work. The input products \\(X_t W_{x\cdot}\\) of every step are
+/// row gathers done before the recurrence, into one `(T n, h)` buffer per
+/// gate; the output layer is one product over all steps,
+/// \\(Y = [H_1; \dots; H_T] W_{hq} + b_q\\), and so are its gradients
+/// \\(\partial W_{hq} = H^\top \partial Y\\) and \\(\partial H^{out} = \partial Y W_{hq}^\top\\);
+/// the walk back through time then fills every gate's \\(\partial A^g\\) buffer,
+/// and each \\(\partial W_{hg} = [H_0; \dots; H_{T-1}]^\top \partial A^g\\) is one product
+/// (with \\(R \odot H\\) in place of \\(H\\) for the candidate).
+/// \\(\partial H_0\\) is [`RecurrentModel::state_grad`].
 ///
 /// Buffers are kept between calls, so a training step allocates nothing per time step.
 /// The per-step products run on the calling thread (they are small); the
@@ -61,7 +44,7 @@ use ndarray::{s, Array2, ArrayView2, Axis, Zip};
 /// assert_eq!(state.dim(), (2, 256));
 /// assert!(state.iter().any(|&h| h != 0.0));
 /// ```
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct GruFast<A = f32> {
     /// The weights.
     pub params: GruParams<A>,
@@ -96,7 +79,7 @@ pub struct GruFast<A = f32> {
 }
 
 impl<A: Real> GruFast<A> {
-    /// Wraps parameters (from [`get_gru_params`] or a checkpoint) into a model.
+    /// Wraps parameters (from [`crate::scratch::get_gru_params`] or a checkpoint) into a model.
     ///
     /// ```
     /// use d2l_rnn::model::RecurrentModel;
@@ -106,23 +89,10 @@ impl<A: Real> GruFast<A> {
     /// ```
     pub fn new(params: GruParams<A>) -> Self {
         let grads = GruParams::zeros(params.vocab_size(), params.num_hiddens());
-        let empty = || Array2::zeros((0, 0));
         GruFast {
             params,
             grads,
-            inputs: Array2::zeros((0, 0)),
-            hiddens: empty(),
-            update: empty(),
-            reset: empty(),
-            candidate: empty(),
-            reset_hidden: empty(),
-            logits: empty(),
-            d_hiddens: empty(),
-            d_update: empty(),
-            d_reset: empty(),
-            d_candidate: empty(),
-            d_reset_hidden: empty(),
-            carry: empty(),
+            ..Default::default()
         }
     }
 

@@ -14,33 +14,15 @@ use ndarray::{s, Array2, ArrayView2, Axis, Zip};
 /// The LSTM as a fast trainable model: what [`crate::scratch::LstmScratch`] computes,
 /// with the buffers and the core sharing of the fast engine.
 ///
-/// **Forward**, for inputs \\(x\\) `(batch_size n, num_steps T)` of indices. The
-/// input products \\(X_t W_{x\cdot}\\) are row gathers, done for all steps
-/// before the recurrence; then for \\(t = 1, \dots, T\\), with
-/// \\(A^g_t = W_{xg}\[x_{:,t}\] + H_{t-1} W_{hg} + b_g\\) for \\(g \in \{i, f, o, c\}\\):
-/// - \\(I_t = \sigma(A^i_t)\\), \\(F_t = \sigma(A^f_t)\\), \\(O_t = \sigma(A^o_t)\\),
-///   \\(\tilde C_t = \tanh(A^c_t)\\)  `// [n, h] each`
-/// - \\(C_t = F_t \odot C_{t-1} + I_t \odot \tilde C_t\\), \\(H_t = O_t \odot \tanh C_t\\)  `// [n, h]`
-///
-/// and one product for all steps, \\(Y = \[H_1; \dots; H_T\] W_{hq} + b_q\\) `(T n, q)`.
-///
-/// **Backward**, given \\(\partial Y = \partial L / \partial Y\\):
-/// - \\(\partial W_{hq} = H^\top \partial Y\\), \\(\partial b_q = \sum_{rows} \partial Y\\),
-///   \\(\partial H^{out} = \partial Y\, W_{hq}^\top\\) (all steps in one product);
-/// - for \\(t = T, \dots, 1\\), with \\(\partial H_t = \partial H^{out}_t + \partial H_t^{next}\\)
-///   and the cell gradient \\(\partial C_t = \partial C_t^{next} + \partial H_t \odot O_t \odot (1 - \tanh^2 C_t)\\)
-///   (\\(\partial H_T^{next} = \partial C_T^{next} = 0\\)):
-///   - \\(\partial A^o_t = \partial H_t \odot \tanh C_t \odot O_t (1 - O_t)\\),
-///   - \\(\partial A^i_t = \partial C_t \odot \tilde C_t \odot I_t (1 - I_t)\\),
-///     \\(\partial A^f_t = \partial C_t \odot C_{t-1} \odot F_t (1 - F_t)\\),
-///     \\(\partial A^c_t = \partial C_t \odot I_t \odot (1 - \tilde C_t^2)\\),
-///   - \\(\partial C_{t-1}^{next} = \partial C_t \odot F_t\\),
-///     \\(\partial H_{t-1}^{next} = \sum_{g \in \{i, f, o, c\}} \partial A^g_t W_{hg}^\top\\);
-/// - with \\(H_{prev} = \[H_0; \dots; H_{T-1}\]\\), all steps at once:
-///   \\(\partial W_{hg} = H_{prev}^\top \partial A^g\\), \\(\partial b_g = \sum \partial A^g\\),
-///   \\(\partial W_{xg}\[x_{i,t}\] \mathrel{+}= \partial A^g_t\[i\]\\);
-/// - \\((\partial H_0, \partial C_0) = (\partial H_0^{next}, \partial C_0^{next})\\)
-///   ([`RecurrentModel::state_grad`]); training drops them (the state is detached).
+/// The formulas are those of [`crate::scratch::LstmScratch`]; what differs is the
+/// order of work. The input products \\(X_t W_{x\cdot}\\) of every step are
+/// row gathers done before the recurrence, into one `(T n, h)` buffer per
+/// gate; the output layer is one product over all steps,
+/// \\(Y = [H_1; \dots; H_T] W_{hq} + b_q\\), and so are its gradients
+/// \\(\partial W_{hq} = H^\top \partial Y\\) and \\(\partial H^{out} = \partial Y W_{hq}^\top\\);
+/// the walk back through time then fills every gate's \\(\partial A^g\\) buffer,
+/// and each \\(\partial W_{hg} = [H_0; \dots; H_{T-1}]^\top \partial A^g\\) is one product.
+/// \\(\partial H_0\\) is [`RecurrentModel::state_grad`].
 ///
 /// Buffers are kept between calls, so a training step allocates nothing per time step.
 /// The per-step products run on the calling thread (they are small); the
@@ -61,7 +43,7 @@ use ndarray::{s, Array2, ArrayView2, Axis, Zip};
 /// assert_eq!((state.0.dim(), state.1.dim()), ((2, 256), (2, 256)));
 /// assert!(state.1.iter().any(|&c| c != 0.0));
 /// ```
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct LstmFast<A = f32> {
     /// The weights.
     pub params: LstmParams<A>,
@@ -104,7 +86,7 @@ pub struct LstmFast<A = f32> {
 }
 
 impl<A: Real> LstmFast<A> {
-    /// Wraps parameters (from [`get_lstm_params`] or a checkpoint) into a model.
+    /// Wraps parameters (from [`crate::scratch::get_lstm_params`] or a checkpoint) into a model.
     ///
     /// ```
     /// use d2l_rnn::model::RecurrentModel;
@@ -115,27 +97,10 @@ impl<A: Real> LstmFast<A> {
     /// ```
     pub fn new(params: LstmParams<A>) -> Self {
         let grads = LstmParams::zeros(params.vocab_size(), params.num_hiddens());
-        let empty = || Array2::zeros((0, 0));
         LstmFast {
             params,
             grads,
-            inputs: Array2::zeros((0, 0)),
-            hiddens: empty(),
-            cells: empty(),
-            input_gate: empty(),
-            forget_gate: empty(),
-            output_gate: empty(),
-            candidate: empty(),
-            tanh_cells: empty(),
-            logits: empty(),
-            d_hiddens: empty(),
-            d_input: empty(),
-            d_forget: empty(),
-            d_output: empty(),
-            d_candidate: empty(),
-            d_cell: empty(),
-            carry_h: empty(),
-            carry_c: empty(),
+            ..Default::default()
         }
     }
 

@@ -57,7 +57,7 @@ pub struct CellBackward<'a, A> {
 }
 
 /// The time step of a recurrent layer: [`super::RnnCell`], [`super::GruCell`]
-/// or [`super::LstmCell`]. [`Recurrent`] does the products with the weights
+/// or [`super::LstmCell`]. [`super::Recurrent`] does the products with the weights
 /// (all time steps at once for \\(W_{ih}\\), one step at a time for
 /// \\(W_{hh}\\)); the cell does the element-wise rest, forward and backward.
 ///

@@ -84,7 +84,7 @@ struct GruStep<A> {
 /// hand, one time step at a time.
 ///
 /// **Forward**, step \\(t\\) (\\(X_t W_{x\cdot}\\) is the row gather
-/// \\(W_{x\cdot}[x_t]\\)):
+/// \\(W_{x\cdot}\[x_t\]\\)):
 /// \\(Z_t = \sigma(A^z_t)\\), \\(R_t = \sigma(A^r_t)\\) with
 /// \\(A^g_t = X_t W_{xg} + H_{t-1} W_{hg} + b_g\\);
 /// \\(\tilde H_t = \tanh(A^h_t)\\) with \\(A^h_t = X_t W_{xh} + (R_t \odot H_{t-1}) W_{hh} + b_h\\);

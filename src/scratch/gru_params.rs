@@ -28,7 +28,7 @@ use ndarray::{Array1, Array2, ArrayViewD, ArrayViewMutD};
 /// assert_eq!(names, ["W_xz", "W_hz", "b_z", "W_xr", "W_hr", "b_r", "W_xh", "W_hh", "b_h", "W_hq", "b_q"]);
 /// assert_eq!(p.num_elements(), 3 * (7 * 5 + 5 * 5 + 5) + 5 * 7 + 7);
 /// ```
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct GruParams<A = f32> {
     /// Update gate \\(Z\\): \\(W_{xz}\\), \\(W_{hz}\\), \\(b_z\\).
     pub update: Gate<A>,

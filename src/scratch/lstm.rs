@@ -101,7 +101,7 @@ struct LstmStep<A> {
 /// by hand, one time step at a time.
 ///
 /// **Forward**, step \\(t\\), with \\(A^g_t = X_t W_{xg} + H_{t-1} W_{hg} + b_g\\)
-/// for \\(g \in \{i, f, o, c\}\\) (\\(X_t W_{xg}\\) is the row gather \\(W_{xg}[x_t]\\)):
+/// for \\(g \in \{i, f, o, c\}\\) (\\(X_t W_{xg}\\) is the row gather \\(W_{xg}\[x_t\]\\)):
 /// \\(I_t = \sigma(A^i_t)\\), \\(F_t = \sigma(A^f_t)\\), \\(O_t = \sigma(A^o_t)\\),
 /// \\(\tilde C_t = \tanh(A^c_t)\\), \\(C_t = F_t \odot C_{t-1} + I_t \odot \tilde C_t\\),
 /// \\(H_t = O_t \odot \tanh C_t\\), \\(Y_t = H_t W_{hq} + b_q\\).

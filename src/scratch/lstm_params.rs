@@ -32,7 +32,7 @@ use ndarray::{Array1, Array2, ArrayViewD, ArrayViewMutD};
 ///                    "W_xc", "W_hc", "b_c", "W_hq", "b_q"]);
 /// assert_eq!(p.num_elements(), 4 * (7 * 5 + 5 * 5 + 5) + 5 * 7 + 7);
 /// ```
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct LstmParams<A = f32> {
     /// Input gate \\(I\\): \\(W_{xi}\\), \\(W_{hi}\\), \\(b_i\\).
     pub input: Gate<A>,

@@ -56,7 +56,7 @@ pub fn rnn<A: Real>(
 /// through time by hand, one time step at a time.
 ///
 /// **Forward**, for the inputs \\(x_t\\) of each step (one index per
-/// sequence; \\(X_t W_{xh}\\) is the row gather \\(W_{xh}[x_t]\\)):
+/// sequence; \\(X_t W_{xh}\\) is the row gather \\(W_{xh}\[x_t\]\\)):
 ///
 /// \\[ H_t = \tanh(X_t W_{xh} + H_{t-1} W_{hh} + b_h), \qquad Y_t = H_t W_{hq} + b_q. \\]
 ///
@@ -68,7 +68,7 @@ pub fn rnn<A: Real>(
 /// \partial b_q &\mathrel{+}= \textstyle\sum_i \partial Y_{t,i}, \\\\
 /// \partial H_t &= \partial Y_t W_{hq}^\top + \partial H_t^{next}, &
 /// \partial A_t &= \partial H_t \odot (1 - H_t^2), \\\\
-/// \partial W_{xh}[x_t] &\mathrel{+}= \partial A_t, \quad
+/// \partial W_{xh}\[x_t\] &\mathrel{+}= \partial A_t, \quad
 /// \partial W_{hh} \mathrel{+}= H_{t-1}^\top \partial A_t, &
 /// \partial b_h &\mathrel{+}= \textstyle\sum_i \partial A_{t,i}, \\\\
 /// \partial H_{t-1}^{next} &= \partial A_t W_{hh}^\top,

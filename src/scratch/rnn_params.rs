@@ -23,7 +23,7 @@ use ndarray::{Array1, Array2, ArrayViewD, ArrayViewMutD};
 /// let names: Vec<_> = g.tensors().into_iter().map(|(n, _)| n).collect();
 /// assert_eq!(names, ["W_xh", "W_hh", "b_h", "W_hq", "b_q"]);
 /// ```
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct RnnParams<A = f32> {
     /// The hidden state's affine map: \\(W_{xh}\\), \\(W_{hh}\\), \\(b_h\\).
     pub hidden: Gate<A>,
