@@ -91,8 +91,15 @@ pub enum Error {
     Diverged {
         /// The 1-based epoch in which it happened.
         epoch: usize,
-        /// The loss value that was seen.
-        loss: f64,
+        /// What stopped being finite: `the loss`, `the gradient norm`,
+        /// `the epoch's perplexity` or `the weight W_hh`.
+        what: String,
+        /// The value that was seen (NaN or infinite).
+        value: f64,
+        /// The learning rate of the run.
+        lr: f64,
+        /// The clipping threshold of the run.
+        clip: f64,
     },
 }
 
@@ -164,10 +171,17 @@ impl fmt::Display for Error {
             Error::Checkpoint { path, message } => {
                 write!(f, "checkpoint {}: {message}", path.display())
             }
-            Error::Diverged { epoch, loss } => write!(
+            Error::Diverged {
+                epoch,
+                what,
+                value,
+                lr,
+                clip,
+            } => write!(
                 f,
-                "training diverged in epoch {epoch}: the loss became {loss}; \
-                 lower the learning rate (--lr) or clip gradients harder (--clip)"
+                "training diverged in epoch {epoch}: {what} became {value}; \
+                 lower the learning rate (--lr, now {lr:?}) or clip gradients harder \
+                 (--clip, now {clip:?}); nothing was saved from this run"
             ),
         }
     }

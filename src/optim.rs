@@ -147,6 +147,45 @@ impl<A: Real> Adam<A> {
         self.t
     }
 
+    /// The step count and the moments \\(m\\), \\(v\\), one tensor per
+    /// parameter tensor in the order of `Parameters::tensors` (PyTorch's
+    /// `state['step']`, `exp_avg`, `exp_avg_sq`); empty before the first step.
+    #[allow(clippy::type_complexity)]
+    pub fn state(&self) -> (u64, &[ndarray::ArrayD<A>], &[ndarray::ArrayD<A>]) {
+        (self.t, &self.m, &self.v)
+    }
+
+    /// Adam that goes on from a saved [`Adam::state`]: `step` steps taken,
+    /// moments `m` and `v`.
+    ///
+    /// ```
+    /// use d2l_rnn::optim::{Adam, Optimizer};
+    /// use d2l_rnn::scratch::{GatedParams, RnnParams};
+    /// let (mut w1, mut g) = (RnnParams::<f64>::zeros(2, 1), RnnParams::<f64>::zeros(2, 1));
+    /// g.b_q.fill(0.3);
+    /// let mut adam = Adam::new(1e-2);
+    /// adam.step(&mut w1, &g);
+    /// let (step, m, v) = adam.state();
+    /// let mut resumed = Adam::with_state(1e-2, step, m.to_vec(), v.to_vec());
+    /// let mut w2 = w1.clone();
+    /// adam.step(&mut w1, &g);
+    /// resumed.step(&mut w2, &g);
+    /// assert_eq!(w1, w2); // the same second step
+    /// ```
+    pub fn with_state(
+        lr: f64,
+        step: u64,
+        m: Vec<ndarray::ArrayD<A>>,
+        v: Vec<ndarray::ArrayD<A>>,
+    ) -> Self {
+        Adam {
+            t: step,
+            m,
+            v,
+            ..Adam::new(lr)
+        }
+    }
+
     /// Forgets the moments and the step count.
     pub fn reset(&mut self) {
         self.t = 0;

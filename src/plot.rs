@@ -23,7 +23,7 @@
 //! use d2l_rnn::train::{EpochRecord, History};
 //! let history = |ppl: &[f64]| History {
 //!     epochs: ppl.iter().enumerate()
-//!         .map(|(i, &p)| EpochRecord { epoch: i + 1, perplexity: p, seconds: 0.1 })
+//!         .map(|(i, &p)| EpochRecord { epoch: i + 1, perplexity: p, seconds: 0.1, valid_perplexity: None })
 //!         .collect(),
 //!     samples: vec![],
 //! };
@@ -43,7 +43,7 @@
 //! ```
 
 use crate::error::{Error, Result};
-use crate::train::History;
+use crate::train::{EpochRecord, History};
 use plotters::prelude::*;
 use std::fmt;
 use std::path::Path;
@@ -80,7 +80,7 @@ const COLORS: [RGBColor; 6] = [
 /// use d2l_rnn::plot::perplexity_svg;
 /// use d2l_rnn::train::{EpochRecord, History};
 /// let h = History {
-///     epochs: (1..=50).map(|e| EpochRecord { epoch: e, perplexity: 1000.0 / e as f64, seconds: 0.0 }).collect(),
+///     epochs: (1..=50).map(|e| EpochRecord { epoch: e, perplexity: 1000.0 / e as f64, seconds: 0.0, valid_perplexity: None }).collect(),
 ///     samples: vec![],
 /// };
 /// let svg = perplexity_svg(&[("random", &h)])?;
@@ -92,8 +92,8 @@ const COLORS: [RGBColor; 6] = [
 /// assert!(perplexity_svg(&[]).is_ok()); // empty axes
 ///
 /// // A narrow range still gets several ticks: 0.875 to 1.56 gets 0.93, 1, 1.2, 1.3, 1.5.
-/// let late = History { epochs: vec![EpochRecord { epoch: 240, perplexity: 1.3, seconds: 0.0 },
-///                                   EpochRecord { epoch: 250, perplexity: 1.05, seconds: 0.0 }], samples: vec![] };
+/// let late = History { epochs: vec![EpochRecord { epoch: 240, perplexity: 1.3, seconds: 0.0, valid_perplexity: None },
+///                                   EpochRecord { epoch: 250, perplexity: 1.05, seconds: 0.0, valid_perplexity: None }], samples: vec![] };
 /// let svg = perplexity_svg(&[("late", &late)])?;
 /// for tick in ["0.93", "1", "1.2", "1.3", "1.5"] {
 ///     assert!(svg.contains(&format!("\n{tick}\n</text>")), "no tick {tick}");
@@ -114,7 +114,7 @@ pub fn perplexity_svg(series: &[(&str, &History)]) -> Result<String> {
 ///
 /// ```
 /// use d2l_rnn::train::{EpochRecord, History};
-/// let h = History { epochs: vec![EpochRecord { epoch: 1, perplexity: 900.0, seconds: 0.1 }], samples: vec![] };
+/// let h = History { epochs: vec![EpochRecord { epoch: 1, perplexity: 900.0, seconds: 0.1, valid_perplexity: None }], samples: vec![] };
 /// let path = std::env::temp_dir().join(format!("d2l-rnn-doc-plot-{}.svg", std::process::id()));
 /// d2l_rnn::plot::save_perplexity_svg(&path, &[("random", &h)])?;
 /// assert!(std::fs::read_to_string(&path).unwrap().starts_with("<svg"));
@@ -133,8 +133,8 @@ pub fn save_perplexity_svg(path: impl AsRef<Path>, series: &[(&str, &History)]) 
 /// ```
 /// use d2l_rnn::plot::PerplexityPlot;
 /// use d2l_rnn::train::{EpochRecord, History};
-/// let h = History { epochs: vec![EpochRecord { epoch: 1, perplexity: 900.0, seconds: 0.1 },
-///                                EpochRecord { epoch: 2, perplexity: 300.0, seconds: 0.1 }], samples: vec![] };
+/// let h = History { epochs: vec![EpochRecord { epoch: 1, perplexity: 900.0, seconds: 0.1, valid_perplexity: None },
+///                                EpochRecord { epoch: 2, perplexity: 300.0, seconds: 0.1, valid_perplexity: None }], samples: vec![] };
 /// let plot = PerplexityPlot::new(&[("random", &h)])?;
 /// assert!(plot.svg().starts_with("<svg"));
 /// assert_eq!(format!("{plot:?}"), format!("PerplexityPlot {{ svg: {} bytes }}", plot.svg().len()));
@@ -205,7 +205,7 @@ impl fmt::Debug for PerplexityPlot {
 /// ```
 /// use d2l_rnn::plot::plot_histories;
 /// use d2l_rnn::train::{EpochRecord, History};
-/// let a = History { epochs: vec![EpochRecord { epoch: 1, perplexity: 2.0, seconds: 0.0 }], samples: vec![] };
+/// let a = History { epochs: vec![EpochRecord { epoch: 1, perplexity: 2.0, seconds: 0.0, valid_perplexity: None }], samples: vec![] };
 /// let b = a.clone();
 /// let svg = plot_histories(&[("random", &a), ("consecutive", &b)]).into_svg();
 /// assert!(svg.contains("\nrandom\n</text>") && svg.contains("\nconsecutive\n</text>"));
@@ -221,7 +221,7 @@ impl History {
     ///
     /// ```
     /// use d2l_rnn::train::{EpochRecord, History};
-    /// let h = History { epochs: vec![EpochRecord { epoch: 1, perplexity: 5.0, seconds: 0.0 }], samples: vec![] };
+    /// let h = History { epochs: vec![EpochRecord { epoch: 1, perplexity: 5.0, seconds: 0.0, valid_perplexity: None }], samples: vec![] };
     /// assert!(h.plot("consecutive").svg().contains("\nconsecutive\n</text>"));
     /// ```
     pub fn plot(&self, label: &str) -> PerplexityPlot {
@@ -243,12 +243,12 @@ fn error_svg(message: &str) -> String {
 }
 
 /// The usable points of one history: finite, positive perplexities.
-fn points(history: &History) -> Vec<(f64, f64)> {
+fn points(history: &History, value: impl Fn(&EpochRecord) -> Option<f64>) -> Vec<(f64, f64)> {
     history
         .epochs
         .iter()
-        .filter(|r| r.perplexity.is_finite() && r.perplexity > 0.0)
-        .map(|r| (r.epoch as f64, r.perplexity))
+        .filter_map(|r| value(r).map(|v| (r.epoch as f64, v)))
+        .filter(|&(_, v)| v.is_finite() && v > 0.0)
         .collect()
 }
 
@@ -289,10 +289,15 @@ fn ticks_1_2_5(lo: f64, hi: f64) -> Vec<f64> {
 
 /// Draws everything into `svg`; errors are plotters' messages.
 fn draw(svg: &mut String, series: &[(&str, &History)]) -> std::result::Result<(), String> {
-    let lines: Vec<(&str, Vec<(f64, f64)>)> = series
-        .iter()
-        .map(|(label, h)| (*label, points(h)))
-        .collect();
+    // Each history's training curve, and its held-out curve when it has one.
+    let mut lines: Vec<(String, Vec<(f64, f64)>)> = Vec::new();
+    for (label, h) in series {
+        lines.push((label.to_string(), points(h, |r| Some(r.perplexity))));
+        let valid = points(h, |r| r.valid_perplexity);
+        if !valid.is_empty() {
+            lines.push((format!("{label} (held out)"), valid));
+        }
+    }
     let all = lines.iter().flat_map(|(_, p)| p.iter());
     let (max_epoch, lo, hi) = all.fold((0.0f64, f64::INFINITY, 0.0f64), |(e, lo, hi), &(x, y)| {
         (e.max(x), lo.min(y), hi.max(y))
@@ -344,7 +349,7 @@ fn draw(svg: &mut String, series: &[(&str, &History)]) -> std::result::Result<()
     if !series.is_empty() {
         chart
             .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
+            .position(SeriesLabelPosition::LowerLeft)
             .label_font(("sans-serif", 15))
             .background_style(WHITE.mix(0.85))
             .border_style(RGBColor(160, 160, 160))

@@ -644,3 +644,27 @@ fn download_of_a_missing_url_fails_and_says_curl() {
     assert!(!dest.exists());
     assert_eq!(std::fs::read_dir(&dir.0).unwrap().count(), 0);
 }
+
+#[test]
+fn a_zip_member_larger_than_the_limit_is_refused_not_read() {
+    // 256 MiB + 1 of zeros compress to a few hundred kilobytes: without the
+    // limit the reader would allocate all of it.
+    let dir = TempDir::new("zip-bomb");
+    let path = dir.0.join("bomb.zip");
+    let file = std::fs::File::create(&path).expect("create zip");
+    let mut zip = zip::ZipWriter::new(file);
+    let opts = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .compression_level(Some(1))
+        .large_file(true);
+    zip.start_file("lyrics.txt", opts).expect("start member");
+    let chunk = vec![0u8; 1 << 20];
+    for _ in 0..(d2l_rnn::data::MAX_MEMBER_BYTES >> 20) {
+        zip.write_all(&chunk).expect("write member");
+    }
+    zip.write_all(b"x").expect("one byte more");
+    zip.finish().expect("finish zip");
+    assert!(std::fs::metadata(&path).unwrap().len() < 4 << 20);
+    let err = d2l_rnn::data::read_text(&path).unwrap_err().to_string();
+    assert!(err.contains("larger than 256 MiB"), "{err}");
+}

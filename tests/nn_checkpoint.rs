@@ -366,3 +366,51 @@ fn load_any_opens_the_from_scratch_gru_and_lstm() {
     );
     std::fs::remove_file(&path).ok();
 }
+
+/// Rewrites a checkpoint's metadata entry `key` to `value`, keeping its tensors.
+fn with_metadata(path: &PathBuf, key: &str, value: &str) {
+    let bytes = std::fs::read(path).unwrap();
+    let st = SafeTensors::deserialize(&bytes).unwrap();
+    let (_, header) = SafeTensors::read_metadata(&bytes).unwrap();
+    let mut metadata = header.metadata().clone().unwrap_or_default();
+    metadata.insert(key.to_string(), value.to_string());
+    let views: Vec<(String, TensorView<'_>)> = st.tensors();
+    let out = safetensors::serialize(views, &Some(metadata)).unwrap();
+    std::fs::write(path, out).unwrap();
+}
+
+#[test]
+fn a_header_claiming_huge_sizes_is_refused_before_allocating() {
+    // Found by reasoning about the fuzz targets: without the size check,
+    // these headers made the loader allocate gigabytes (num_hiddens = 10^9
+    // means a 10^18-float W_hh) before reading a tensor.
+    let v = vocab();
+    let scratch = temp_path("huge-scratch.safetensors");
+    AnyModel::RnnScratch(RnnFast::new(get_params(v.len(), 8, 0)))
+        .save(&scratch, &v)
+        .unwrap();
+    for (key, value) in [
+        ("num_hiddens", "1000000000"),
+        ("num_hiddens", "18446744073709551615"),
+    ] {
+        with_metadata(&scratch, key, value);
+        let err = load_any(&scratch).unwrap_err().to_string();
+        assert!(
+            err.contains("describes a model of"),
+            "{key} = {value}: {err}"
+        );
+    }
+    let concise = temp_path("huge-concise.safetensors");
+    let m = model::<GruCell>(RnnConfig::new(v.len(), 4), 0);
+    save_concise(&concise, &m, &v).unwrap();
+    for (key, value) in [("hidden_size", "100000000"), ("num_layers", "4000000000")] {
+        let fresh = std::fs::read(&concise).unwrap();
+        with_metadata(&concise, key, value);
+        let err = load_any(&concise).unwrap_err().to_string();
+        assert!(
+            err.contains("describes a model of"),
+            "{key} = {value}: {err}"
+        );
+        std::fs::write(&concise, fresh).unwrap();
+    }
+}

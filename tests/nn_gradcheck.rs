@@ -4,6 +4,7 @@
 
 mod common;
 
+use common::gradcheck::{Report, EPS};
 use d2l_rnn::model::Parameters;
 use d2l_rnn::nn::{
     Cell, GruCell, LayerState, LstmCell, Nonlinearity, RNNModel, Recurrent, RnnCell, RnnConfig,
@@ -16,36 +17,6 @@ const STEPS: usize = 4;
 const BATCH: usize = 3;
 const INPUT: usize = 4;
 const HIDDEN: usize = 3;
-const EPS: f64 = 1e-5;
-/// The bound on the relative error; the measured worst is printed.
-const TOL: f64 = 1e-4;
-
-/// Worst relative error, where it was, and every entry above [`TOL`]. The
-/// relative error's denominator is at least 1e-6 ([`common::gradcheck::FLOOR`]):
-/// a central difference of a loss near 1 with `EPS` = 1e-5 is only good to
-/// about 1e-11 in absolute terms, so for gradients far below 1e-6 (a
-/// two-layer LSTM's initial state, say) the plain ratio measures rounding noise.
-#[derive(Default)]
-struct Worst {
-    err: f64,
-    at: String,
-    failures: Vec<String>,
-}
-
-impl Worst {
-    fn see(&mut self, what: String, analytic: f64, numeric: f64) {
-        let err = common::relative_error(analytic, numeric, common::gradcheck::FLOOR);
-        if err > TOL {
-            self.failures.push(format!(
-                "{what}: analytic {analytic:e} vs numeric {numeric:e} (relative error {err:e})"
-            ));
-        }
-        if err >= self.err {
-            self.err = err;
-            self.at = what;
-        }
-    }
-}
 
 fn random3(rng: &mut StdRng, shape: (usize, usize, usize), scale: f64) -> Array3<f64> {
     Array3::from_shape_simple_fn(shape, || rng.random_range(-scale..scale))
@@ -101,9 +72,9 @@ fn check_layer<C: Cell<f64>>(cfg: RnnConfig, seed: u64, label: &str) -> f64 {
     );
     eprintln!(
         "{label:<40} worst relative error {:.2e} at {}",
-        worst.err, worst.at
+        worst.worst, worst.worst_at
     );
-    worst.err
+    worst.worst
 }
 
 /// The layer check proper: the analytic gradients (after `spoil`, which the
@@ -116,7 +87,7 @@ fn layer_failures<C: Cell<f64>>(
     r_out: &Array3<f64>,
     r_state: &C::State,
     spoil: impl FnOnce(&mut d2l_rnn::nn::RecurrentParams<f64>),
-) -> Worst {
+) -> Report {
     layer_loss(layer, x, h0, r_out, r_state);
     let (d_x, d_h0) = layer
         .backward(r_out.view(), Some(r_state))
@@ -130,7 +101,7 @@ fn layer_failures<C: Cell<f64>>(
         .map(|(n, t)| (n, t.to_owned()))
         .collect();
 
-    let mut worst = Worst::default();
+    let mut worst = Report::default();
     for (k, (name, grad)) in analytic.iter().enumerate() {
         for (j, &a) in grad.iter().enumerate() {
             let nudge = |layer: &mut Recurrent<C, f64>, delta: f64| {

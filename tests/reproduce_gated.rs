@@ -52,6 +52,7 @@ fn book_config() -> TrainConfig {
         prefixes: vec!["分开".into(), "不分开".into()],
         sampling: Sampling::Consecutive,
         seed: 0,
+        ..Default::default()
     }
 }
 

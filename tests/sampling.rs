@@ -29,6 +29,7 @@ fn trained() -> (GruFast, Corpus) {
         prefixes: vec![PREFIX.into()],
         sampling: Sampling::Consecutive,
         seed: 3,
+        ..Default::default()
     };
     let mut model = GruFast::new(get_gru_params(corpus.vocab_size(), 32, 3));
     let history = train(&mut model, &mut Sgd { lr: 1.0 }, &corpus, &cfg, &mut |_| {}).unwrap();

@@ -29,6 +29,7 @@ fn small_config(sampling: Sampling) -> TrainConfig {
         prefixes: vec!["我想".into()],
         sampling,
         seed: 11,
+        ..Default::default()
     }
 }
 
@@ -113,6 +114,43 @@ fn a_loss_that_blows_up_stops_with_the_epoch_and_advice() {
             other.map(|(_, h)| h.final_perplexity())
         ),
     }
+}
+
+#[test]
+fn every_kind_of_divergence_is_caught_with_what_went_wrong() {
+    // The run: every loss stays finite, but the epoch's perplexity
+    // overflows (and the weights reach 1e29).
+    let cfg = TrainConfig {
+        lr: 1e30,
+        clipping_theta: 1e30,
+        num_epochs: 3,
+        ..small_config(Sampling::Random)
+    };
+    let err = run(&cfg).unwrap_err();
+    let Error::Diverged { what, value, .. } = &err else {
+        panic!("expected Diverged, got {err}");
+    };
+    assert!(!value.is_finite(), "{err}");
+    assert!(
+        ["the loss", "the gradient norm", "the epoch's perplexity"].contains(&what.as_str())
+            || what.starts_with("a weight"),
+        "{err}"
+    );
+    // A weight that is already NaN is named by its tensor.
+    let corpus = small_corpus();
+    let mut model = RnnFast::init(corpus.vocab_size(), 8, 0);
+    model.params.w_hq[[0, 0]] = f32::NAN;
+    let cfg = TrainConfig {
+        num_hiddens: 8,
+        ..small_config(Sampling::Consecutive)
+    };
+    let err = d2l_rnn::train::train(&mut model, &mut Sgd { lr: 1.0 }, &corpus, &cfg, &mut |_| {})
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("diverged in epoch 1") && err.contains("became NaN"),
+        "{err}"
+    );
 }
 
 #[test]

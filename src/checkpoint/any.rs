@@ -1,11 +1,13 @@
 //! Whichever model a checkpoint holds.
 
-use super::concise::{read_concise, save_concise};
-use super::format::{checkpoint_error, read_checkpoint, save_checkpoint, Implementation};
+use super::concise::{read_concise, tensor_names, write_concise};
+use super::format::{checkpoint_error, read_checkpoint, write_checkpoint, Implementation};
 use super::scratch::{load_gru_scratch, load_lstm_scratch, load_rnn_scratch};
+use super::state::{read_training_state, TrainingState};
 use crate::data::Vocab;
 use crate::error::Result;
 use crate::fast::{GruFast, LstmFast, RnnFast};
+use crate::model::{Parameters, RecurrentModel};
 use crate::nn::{GruCell, LstmCell, ModelKind, RNNModel, RnnCell};
 use crate::predict::{predict_with, Sampler};
 use crate::scratch::GatedParams;
@@ -82,36 +84,34 @@ impl AnyModel {
 
     /// Writes the model to `path` with the right metadata.
     pub fn save(&self, path: &Path, vocab: &Vocab) -> Result<()> {
-        let (kind, scratch) = (self.kind().to_string(), "scratch");
+        self.write(path, vocab, None)
+    }
+
+    /// Writes the model with how far it was trained, for `train --load`.
+    pub fn save_trained(&self, path: &Path, vocab: &Vocab, state: &TrainingState) -> Result<()> {
+        self.write(path, vocab, Some(state))
+    }
+
+    fn write(&self, path: &Path, vocab: &Vocab, state: Option<&TrainingState>) -> Result<()> {
+        let kind = self.kind().to_string();
         match self {
-            AnyModel::RnnScratch(m) => save_checkpoint(
-                path,
-                &m.params,
-                vocab,
-                &kind,
-                scratch,
-                m.params.num_hiddens(),
-            ),
-            AnyModel::GruScratch(m) => save_checkpoint(
-                path,
-                &m.params,
-                vocab,
-                &kind,
-                scratch,
-                m.params.num_hiddens(),
-            ),
-            AnyModel::LstmScratch(m) => save_checkpoint(
-                path,
-                &m.params,
-                vocab,
-                &kind,
-                scratch,
-                m.params.num_hiddens(),
-            ),
-            AnyModel::Rnn(m) => save_concise(path, m, vocab),
-            AnyModel::Gru(m) => save_concise(path, m, vocab),
-            AnyModel::Lstm(m) => save_concise(path, m, vocab),
+            AnyModel::RnnScratch(m) => write_scratch(path, &m.params, vocab, &kind, state),
+            AnyModel::GruScratch(m) => write_scratch(path, &m.params, vocab, &kind, state),
+            AnyModel::LstmScratch(m) => write_scratch(path, &m.params, vocab, &kind, state),
+            AnyModel::Rnn(m) => write_concise(path, m, vocab, state),
+            AnyModel::Gru(m) => write_concise(path, m, vocab, state),
+            AnyModel::Lstm(m) => write_concise(path, m, vocab, state),
         }
+    }
+
+    /// The training state saved in `bytes` for this model's parameters.
+    pub fn read_training_state(
+        &self,
+        path: &Path,
+        bytes: &[u8],
+        metadata: &std::collections::HashMap<String, String>,
+    ) -> Result<Option<TrainingState>> {
+        with_model!(self, m => read_training_state(path, bytes, metadata, m.params()))
     }
 }
 
@@ -170,4 +170,24 @@ pub fn load_any(path: &Path) -> Result<(AnyModel, Vocab)> {
             Ok((AnyModel::LstmScratch(model), vocab))
         }
     }
+}
+
+/// A from-scratch model's parameters, with the training state when given.
+fn write_scratch<P: Parameters<f32> + GatedParams<f32>>(
+    path: &Path,
+    params: &P,
+    vocab: &Vocab,
+    kind: &str,
+    state: Option<&TrainingState>,
+) -> Result<()> {
+    write_checkpoint(
+        path,
+        params,
+        vocab,
+        kind,
+        "scratch",
+        params.num_hiddens(),
+        state.map(TrainingState::metadata).unwrap_or_default(),
+        state.map_or_else(Vec::new, |s| s.tensors(&tensor_names(params))),
+    )
 }

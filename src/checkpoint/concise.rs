@@ -2,9 +2,10 @@
 //! shapes, and every layer option in the metadata.
 
 use super::format::{
-    check_vocab, checkpoint_error, expect_kind, load_tensors_into, read_checkpoint,
-    write_checkpoint, CheckpointInfo, Implementation,
+    check_claimed_size, check_vocab, checkpoint_error, expect_kind, load_tensors_into,
+    read_checkpoint, write_checkpoint, CheckpointInfo, Implementation,
 };
+use super::state::TrainingState;
 use crate::data::Vocab;
 use crate::error::Result;
 use crate::nn::{Cell, Nonlinearity, RNNModel, Recurrent, RnnConfig};
@@ -32,6 +33,16 @@ use std::path::Path;
 /// # Ok::<(), d2l_rnn::Error>(())
 /// ```
 pub fn save_concise<C: Cell<f32>>(path: &Path, model: &RNNModel<C>, vocab: &Vocab) -> Result<()> {
+    write_concise(path, model, vocab, None)
+}
+
+/// [`save_concise`], with a [`TrainingState`] when given.
+pub(super) fn write_concise<C: Cell<f32>>(
+    path: &Path,
+    model: &RNNModel<C>,
+    vocab: &Vocab,
+    state: Option<&TrainingState>,
+) -> Result<()> {
     use crate::model::RecurrentModel;
     if vocab.len() != model.vocab_size() {
         return Err(checkpoint_error(
@@ -44,7 +55,7 @@ pub fn save_concise<C: Cell<f32>>(path: &Path, model: &RNNModel<C>, vocab: &Voca
         ));
     }
     let cfg = model.config();
-    let extra = vec![
+    let mut extra = vec![
         ("input_size", cfg.input_size.to_string()),
         ("hidden_size", cfg.hidden_size.to_string()),
         ("num_layers", cfg.num_layers.to_string()),
@@ -61,8 +72,17 @@ pub fn save_concise<C: Cell<f32>>(path: &Path, model: &RNNModel<C>, vocab: &Voca
         &C::KIND.to_string(),
         &Implementation::Concise.to_string(),
         cfg.hidden_size,
-        extra,
+        {
+            extra.extend(state.map(TrainingState::metadata).unwrap_or_default());
+            extra
+        },
+        state.map_or_else(Vec::new, |s| s.tensors(&tensor_names(&model.params))),
     )
+}
+
+/// The names of a parameter set's tensors, in order.
+pub(super) fn tensor_names<P: crate::model::Parameters<f32>>(params: &P) -> Vec<&'static str> {
+    params.tensors().into_iter().map(|(n, _)| n).collect()
 }
 
 /// The layer options stored by [`save_concise`].
@@ -125,12 +145,43 @@ pub(super) fn read_concise<C: Cell<f32>>(
     if let Some(expected) = expected_vocab {
         check_vocab(path, &info.vocab, expected)?;
     }
+    check_claimed_size(
+        path,
+        parameter_count(&cfg, C::KIND.gates(), info.vocab.len()),
+        bytes.len(),
+    )?;
     let layer = Recurrent::<C, f32>::new(cfg, 0)
         .map_err(|e| checkpoint_error(path, format!("bad layer options: {e}")))?;
     let mut model = RNNModel::new(layer, info.vocab.len(), 0)
         .map_err(|e| checkpoint_error(path, e.to_string()))?;
     load_tensors_into(path, bytes, &mut model.params)?;
     Ok((model, info.vocab))
+}
+
+/// Parameters of a concise model: per layer and direction `G H in + G H H`
+/// (+ `2 G H` with biases), then the dense layer `q (D H) + q`; `None` on overflow.
+fn parameter_count(cfg: &RnnConfig, gates: usize, vocab: usize) -> Option<u128> {
+    let (g, h, q) = (gates as u128, cfg.hidden_size as u128, vocab as u128);
+    let d = cfg.num_directions() as u128;
+    let mut total: u128 = 0;
+    for layer in 0..cfg.num_layers.min(1 << 20) {
+        let input = if layer == 0 {
+            cfg.input_size as u128
+        } else {
+            d.checked_mul(h)?
+        };
+        let weights = g.checked_mul(h)?.checked_mul(input.checked_add(h)?)?;
+        let biases = if cfg.bias {
+            g.checked_mul(h)?.checked_mul(2)?
+        } else {
+            0
+        };
+        total = total.checked_add(d.checked_mul(weights.checked_add(biases)?)?)?;
+    }
+    if cfg.num_layers > 1 << 20 {
+        return None;
+    }
+    total.checked_add(q.checked_mul(d.checked_mul(h)?)?.checked_add(q)?)
 }
 
 /// Loads a concise model of cell `C` written by [`save_concise`], with its

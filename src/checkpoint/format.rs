@@ -30,6 +30,25 @@ pub struct CheckpointInfo {
     pub metadata: HashMap<String, String>,
 }
 
+/// Refuses a header whose sizes describe a model larger than the file holds
+/// (`floats` is `None` when counting overflowed), before anything of that
+/// size is allocated. Claims up to 64 MiB pass, so that a small mismatch is
+/// reported tensor by tensor by [`load_tensors_into`] instead.
+pub(super) fn check_claimed_size(path: &Path, floats: Option<u128>, file_len: usize) -> Result<()> {
+    const HARMLESS: u128 = 64 << 20;
+    match floats.map(|n| n.saturating_mul(4)) {
+        Some(bytes) if bytes <= (file_len as u128).max(HARMLESS) => Ok(()),
+        _ => Err(checkpoint_error(
+            path,
+            format!(
+                "the metadata describes a model of {} parameters, but the file holds only \
+                 {file_len} bytes: it is damaged or was not written by d2l-rnn",
+                floats.map_or("too many".to_string(), |n| n.to_string())
+            ),
+        )),
+    }
+}
+
 pub(super) fn checkpoint_error(path: &Path, message: impl Into<String>) -> Error {
     Error::Checkpoint {
         path: path.to_path_buf(),
@@ -70,9 +89,11 @@ pub fn save_checkpoint<P: Parameters<f32>>(
         implementation,
         num_hiddens,
         Vec::new(),
+        Vec::new(),
     )
 }
 
+#[allow(clippy::too_many_arguments)]
 pub(super) fn write_checkpoint<P: Parameters<f32>>(
     path: &Path,
     params: &P,
@@ -81,6 +102,7 @@ pub(super) fn write_checkpoint<P: Parameters<f32>>(
     implementation: &str,
     num_hiddens: usize,
     extra: Vec<(&str, String)>,
+    extra_tensors: Vec<(String, ndarray::ArrayD<f32>)>,
 ) -> Result<()> {
     let vocab_json = serde_json::to_string(
         &vocab
@@ -102,12 +124,17 @@ pub(super) fn write_checkpoint<P: Parameters<f32>>(
     .map(|(k, v)| (k.to_string(), v))
     .collect();
     let tensors = params.tensors();
+    let as_bytes = |t: &ndarray::ArrayViewD<'_, f32>| -> Vec<u8> {
+        t.iter().flat_map(|v| v.to_le_bytes()).collect()
+    };
     let buffers: Vec<(String, Vec<usize>, Vec<u8>)> = tensors
         .iter()
-        .map(|(name, t)| {
-            let bytes = t.iter().flat_map(|v| v.to_le_bytes()).collect();
-            (name.to_string(), t.shape().to_vec(), bytes)
-        })
+        .map(|(name, t)| (name.to_string(), t.shape().to_vec(), as_bytes(t)))
+        .chain(
+            extra_tensors
+                .iter()
+                .map(|(name, t)| (name.clone(), t.shape().to_vec(), as_bytes(&t.view()))),
+        )
         .collect();
     let mut views = Vec::with_capacity(buffers.len());
     for (name, shape, bytes) in &buffers {
@@ -176,8 +203,10 @@ pub fn read_checkpoint(path: &Path) -> Result<(Vec<u8>, CheckpointInfo)> {
 }
 
 /// Copies the tensors of a checkpoint into `params`, whose names and shapes
-/// say what is expected. Every missing tensor, wrong shape and wrong dtype is
-/// reported, by name, in one error.
+/// say what is expected. Every missing or unexpected tensor, wrong shape and
+/// wrong dtype is reported, by name, in one error; an optimizer's tensors
+/// (`optimizer.*`, see [`super::TrainingState`]) are left for
+/// [`super::read_training_state`].
 pub fn load_tensors_into<P: Parameters<f32>>(
     path: &Path,
     bytes: &[u8],
@@ -192,7 +221,8 @@ pub fn load_tensors_into<P: Parameters<f32>>(
     let mut problems = Vec::new();
     let expected: Vec<&str> = params.tensors().iter().map(|(n, _)| *n).collect();
     for name in st.names() {
-        if !expected.contains(&name.as_str()) {
+        // An optimizer's state is read by `read_training_state`.
+        if !expected.contains(&name.as_str()) && !name.starts_with(super::state::OPTIMIZER_PREFIX) {
             problems.push(format!("unexpected tensor {name}"));
         }
     }

@@ -20,12 +20,14 @@
 //! | `format.rs` | the file format: writing, reading, filling named tensors, the vocabulary check |
 //! | `scratch.rs` | the from-scratch models (`W_xh`, …) |
 //! | `concise.rs` | the concise models (PyTorch's `state_dict()` names) |
+//! | `state.rs` | [`TrainingState`]: epochs done, settings and Adam's moments, for `train --load` |
 //! | `any.rs` | [`AnyModel`], [`load_any`]: whichever model a file holds |
 
 mod any;
 mod concise;
 mod format;
 mod scratch;
+mod state;
 
 pub use any::{load_any, AnyModel};
 pub use concise::{load_concise, save_concise};
@@ -34,3 +36,4 @@ pub use format::{
     Implementation, VOCAB_KEY,
 };
 pub use scratch::{load_gru_scratch, load_lstm_scratch, load_rnn_scratch};
+pub use state::{read_training_state, AdamState, TrainingState, OPTIMIZER_PREFIX};

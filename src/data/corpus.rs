@@ -73,6 +73,54 @@ impl Corpus {
             vocab,
         }
     }
+
+    /// The same corpus encoded with another vocabulary (a checkpoint's, to go
+    /// on training it): an error names every character of the corpus that
+    /// the vocabulary lacks (the first ten, and how many more).
+    ///
+    /// ```
+    /// use d2l_rnn::data::{Corpus, Vocab};
+    /// let c = Corpus::from_text("想要").with_vocab(Vocab::from_text("要想有"))?;
+    /// assert_eq!(c.corpus_indices, vec![1, 0]);
+    /// let err = Corpus::from_text("想要你").with_vocab(Vocab::from_text("想要")).unwrap_err();
+    /// assert!(err.to_string().contains("'你'"), "{err}");
+    /// # Ok::<(), d2l_rnn::Error>(())
+    /// ```
+    pub fn with_vocab(&self, vocab: Vocab) -> Result<Corpus> {
+        let missing: Vec<char> = self
+            .vocab
+            .idx_to_char
+            .iter()
+            .copied()
+            .filter(|c| vocab.index(*c).is_none())
+            .collect();
+        if !missing.is_empty() {
+            let shown: Vec<String> = missing.iter().take(10).map(|c| format!("{c:?}")).collect();
+            let more = match missing.len() {
+                n if n > 10 => format!(" and {} more", n - 10),
+                _ => String::new(),
+            };
+            return Err(Error::InvalidArgument {
+                name: "corpus",
+                value: format!("{} characters", self.corpus_indices.len()),
+                hint: format!(
+                    "the checkpoint's vocabulary lacks {} of its characters: {}{more}; \
+                     go on with a corpus the model knows, or train a new model on this one",
+                    missing.len(),
+                    shown.join(", ")
+                ),
+            });
+        }
+        let corpus_indices = self
+            .corpus_indices
+            .iter()
+            .filter_map(|&i| vocab.index(self.vocab.idx_to_char[i]))
+            .collect();
+        Ok(Corpus {
+            corpus_indices,
+            vocab,
+        })
+    }
 }
 
 /// The section's `load_data_jay_lyrics()`: finds or downloads the archive
@@ -225,8 +273,29 @@ fn read_zip_member(path: &Path, bytes: &[u8], member: Option<&str>) -> Result<St
             names.join(", ")
         ))
     })?;
+    let too_large = || {
+        zip_err(format!(
+            "member {name} is larger than {} MiB uncompressed; a text corpus that large \
+             is not supported (cut it, or pass the plain text file)",
+            MAX_MEMBER_BYTES >> 20
+        ))
+    };
+    if file.size() > MAX_MEMBER_BYTES {
+        return Err(too_large());
+    }
+    // The declared size can lie: read at most one byte past the limit.
     let mut content = Vec::new();
-    file.read_to_end(&mut content)
+    (&mut file)
+        .take(MAX_MEMBER_BYTES + 1)
+        .read_to_end(&mut content)
         .map_err(|e| zip_err(format!("member {name}: {e}")))?;
+    if content.len() as u64 > MAX_MEMBER_BYTES {
+        return Err(too_large());
+    }
     decode_utf8(content, format!("{}:{name}", path.display()))
 }
+
+/// The largest zip member read as a corpus: 256 MiB uncompressed (the whole
+/// lyrics file is 190 KB), so that an archive cannot make the reader
+/// allocate gigabytes.
+pub const MAX_MEMBER_BYTES: u64 = 256 << 20;

@@ -28,7 +28,9 @@ mod fetch;
 mod sampling;
 mod vocab;
 
-pub use corpus::{load_corpus, load_data_jay_lyrics, preprocess, read_text, Corpus};
+pub use corpus::{
+    load_corpus, load_data_jay_lyrics, preprocess, read_text, Corpus, MAX_MEMBER_BYTES,
+};
 pub use fetch::{
     data_dir, download, find_or_fetch_lyrics, sha256_hex, LYRICS_CHARS, LYRICS_MEMBER,
     LYRICS_SHA256, LYRICS_URL, LYRICS_ZIP,

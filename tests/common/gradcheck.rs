@@ -64,7 +64,8 @@ pub struct Report {
 }
 
 impl Report {
-    fn see(&mut self, what: String, analytic: f64, numeric: f64) {
+    /// Records one entry: its label, analytic and numeric value.
+    pub fn see(&mut self, what: String, analytic: f64, numeric: f64) {
         let err = super::relative_error(analytic, numeric, FLOOR);
         if err > TOL {
             self.failures.push(format!(

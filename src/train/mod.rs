@@ -4,6 +4,12 @@
 //! change. [`train_and_predict_rnn`] is the section's function of the same
 //! name, built on it.
 
+mod config;
+mod history;
+
+pub use config::TrainConfig;
+pub use history::{EpochRecord, History, SampleRecord};
+
 use crate::data::{data_iter, Corpus, Sampling};
 use crate::error::{positive, Error, Result};
 use crate::loss::{perplexity, softmax_cross_entropy};
@@ -13,155 +19,7 @@ use crate::predict::predict_rnn;
 use ndarray::Array2;
 use ndarray_rand::rand::rngs::StdRng;
 use ndarray_rand::rand::SeedableRng;
-use serde::{Deserialize, Serialize};
-use std::path::Path;
 use std::time::Instant;
-
-/// Training settings. `Default` holds the section's from-scratch values:
-/// 250 epochs, `num_steps` 35, `batch_size` 32, `lr` 100, clipping
-/// \\(\theta\\) = 0.01, 256 hidden units, a prediction of 50 characters after
-/// 分开 and 不分开 every 50 epochs, random sampling, seed 0.
-///
-/// ```
-/// let cfg = d2l_rnn::train::TrainConfig::default();
-/// assert_eq!((cfg.num_epochs, cfg.num_steps, cfg.batch_size), (250, 35, 32));
-/// assert_eq!((cfg.lr, cfg.clipping_theta, cfg.num_hiddens), (100.0, 0.01, 256));
-/// assert!(cfg.validate().is_ok());
-/// ```
-#[derive(Clone, Debug, PartialEq)]
-pub struct TrainConfig {
-    /// Number of passes over the corpus.
-    pub num_epochs: usize,
-    /// Time steps per mini-batch.
-    pub num_steps: usize,
-    /// Sequences per mini-batch.
-    pub batch_size: usize,
-    /// Learning rate.
-    pub lr: f64,
-    /// Gradient clipping threshold \\(\theta\\) on the global L2 norm.
-    pub clipping_theta: f64,
-    /// Hidden units \\(h\\) (used when the loop's caller builds the model).
-    pub num_hiddens: usize,
-    /// Predict after every `pred_period` epochs.
-    pub pred_period: usize,
-    /// Characters to write after each prefix.
-    pub pred_len: usize,
-    /// Prefixes to write from.
-    pub prefixes: Vec<String>,
-    /// How mini-batches are cut from the corpus.
-    pub sampling: Sampling,
-    /// Seed of every random choice (weights and shuffling).
-    pub seed: u64,
-}
-
-impl Default for TrainConfig {
-    fn default() -> Self {
-        TrainConfig {
-            num_epochs: 250,
-            num_steps: 35,
-            batch_size: 32,
-            lr: 100.0,
-            clipping_theta: 0.01,
-            num_hiddens: 256,
-            pred_period: 50,
-            pred_len: 50,
-            prefixes: vec!["分开".into(), "不分开".into()],
-            sampling: Sampling::Random,
-            seed: 0,
-        }
-    }
-}
-
-impl TrainConfig {
-    /// Checks every setting, naming the first bad one.
-    ///
-    /// ```
-    /// let cfg = d2l_rnn::train::TrainConfig { batch_size: 0, ..Default::default() };
-    /// assert!(cfg.validate().unwrap_err().to_string().contains("batch_size"));
-    /// ```
-    pub fn validate(&self) -> Result<()> {
-        positive("num_steps", self.num_steps)?;
-        positive("batch_size", self.batch_size)?;
-        positive("num_hiddens", self.num_hiddens)?;
-        positive("pred_period", self.pred_period)?;
-        for (name, value) in [("lr", self.lr), ("clipping_theta", self.clipping_theta)] {
-            if !(value.is_finite() && value > 0.0) {
-                return Err(Error::InvalidArgument {
-                    name,
-                    value: value.to_string(),
-                    hint: "it must be a finite number above 0".into(),
-                });
-            }
-        }
-        for prefix in &self.prefixes {
-            if prefix.is_empty() {
-                return Err(Error::EmptyPrefix);
-            }
-        }
-        Ok(())
-    }
-}
-
-/// One epoch's result, as in the section's printed lines.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
-pub struct EpochRecord {
-    /// 1-based epoch number.
-    pub epoch: usize,
-    /// \\(\exp\\) of the mean cross-entropy over the epoch's predictions.
-    pub perplexity: f64,
-    /// Wall-clock seconds of the epoch's training (prediction excluded).
-    pub seconds: f64,
-}
-
-/// Text written from a prefix after some epoch.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct SampleRecord {
-    /// The epoch after which it was written.
-    pub epoch: usize,
-    /// The prefix followed by the generated characters.
-    pub text: String,
-}
-
-/// What a training run records: per-epoch perplexity and time, and the
-/// generated samples. Serialises to JSON as
-/// `{"epochs": [{"epoch", "perplexity", "seconds"}, ...], "samples": [...]}`.
-///
-/// ```
-/// use d2l_rnn::train::{EpochRecord, History};
-/// let h = History { epochs: vec![EpochRecord { epoch: 1, perplexity: 2.5, seconds: 0.1 }], samples: vec![] };
-/// assert_eq!(h.to_json(), r#"{"epochs":[{"epoch":1,"perplexity":2.5,"seconds":0.1}],"samples":[]}"#);
-/// assert_eq!(h.final_perplexity(), Some(2.5));
-/// ```
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct History {
-    /// One record per epoch, in order.
-    pub epochs: Vec<EpochRecord>,
-    /// Samples written every `pred_period` epochs.
-    pub samples: Vec<SampleRecord>,
-}
-
-impl History {
-    /// The perplexity of the last epoch.
-    pub fn final_perplexity(&self) -> Option<f64> {
-        self.epochs.last().map(|r| r.perplexity)
-    }
-
-    /// Mean seconds per epoch (0 when empty).
-    pub fn mean_epoch_seconds(&self) -> f64 {
-        let n = self.epochs.len().max(1) as f64;
-        self.epochs.iter().map(|r| r.seconds).sum::<f64>() / n
-    }
-
-    /// Compact JSON.
-    pub fn to_json(&self) -> String {
-        serde_json::to_string(self).unwrap_or_default()
-    }
-
-    /// Writes the JSON to `path` atomically (a temporary file, then a rename).
-    pub fn save_json(&self, path: &Path) -> Result<()> {
-        crate::io::write_atomic(path, self.to_json().as_bytes())
-    }
-}
 
 /// What the loop tells its caller while it runs.
 #[derive(Clone, Copy, Debug)]
@@ -183,16 +41,22 @@ pub fn print_event(event: TrainEvent<'_>) {
     }
 }
 
-/// The section's epoch line.
+/// The section's epoch line, with the held-out perplexity when there is one.
 ///
 /// ```
 /// use d2l_rnn::train::{format_epoch_line, EpochRecord};
-/// let r = EpochRecord { epoch: 50, perplexity: 69.294698, seconds: 0.431 };
+/// let mut r = EpochRecord { epoch: 50, perplexity: 69.294698, seconds: 0.431, valid_perplexity: None };
 /// assert_eq!(format_epoch_line(&r), "epoch 50, perplexity 69.294698, time 0.43 sec");
+/// r.valid_perplexity = Some(180.5);
+/// assert_eq!(format_epoch_line(&r), "epoch 50, perplexity 69.294698, valid perplexity 180.500000, time 0.43 sec");
 /// ```
 pub fn format_epoch_line(r: &EpochRecord) -> String {
+    let valid = match r.valid_perplexity {
+        Some(v) => format!(", valid perplexity {v:.6}"),
+        None => String::new(),
+    };
     format!(
-        "epoch {}, perplexity {:.6}, time {:.2} sec",
+        "epoch {}, perplexity {:.6}{valid}, time {:.2} sec",
         r.epoch, r.perplexity, r.seconds
     )
 }
@@ -207,18 +71,24 @@ pub fn format_epoch_line(r: &EpochRecord) -> String {
 /// Per mini-batch: forward, mean cross-entropy, backward through time,
 /// [`grad_clipping`] to `cfg.clipping_theta`, then `optimizer.step`.
 ///
-/// Returns the [`History`]. Stops with [`Error::Diverged`] when a loss is NaN
-/// or infinite, and checks settings and prefixes before the first epoch.
+/// With `cfg.valid_frac` above 0 the last part of the corpus is held out
+/// and its perplexity ([`evaluate_perplexity`]) recorded every epoch. With
+/// `cfg.epochs_done` above 0 the run continues a previous one: epochs are
+/// numbered on, and the shuffles of the epochs done are replayed first.
+///
+/// Returns the [`History`]. Checks settings and prefixes before the first
+/// epoch, and stops with [`Error::Diverged`] as soon as a mini-batch's loss,
+/// a gradient norm, an epoch's perplexity or a weight is NaN or infinite.
 ///
 /// ```
 /// use d2l_rnn::data::{Corpus, Sampling};
-/// use d2l_rnn::optim::Sgd;
 /// use d2l_rnn::fast::RnnFast;
+/// use d2l_rnn::optim::Sgd;
 /// use d2l_rnn::train::{train, TrainConfig};
 /// let corpus = Corpus::from_text(&"abcd".repeat(50));
 /// let cfg = TrainConfig { num_epochs: 30, num_steps: 5, batch_size: 4, lr: 1.0, clipping_theta: 1.0,
 ///     num_hiddens: 16, pred_period: 30, pred_len: 8, prefixes: vec!["a".into()],
-///     sampling: Sampling::Consecutive, seed: 0 };
+///     sampling: Sampling::Consecutive, ..Default::default() };
 /// let mut model = RnnFast::init(corpus.vocab_size(), 16, 0);
 /// let history = train(&mut model, &mut Sgd { lr: cfg.lr }, &corpus, &cfg, &mut |_| {})?;
 /// assert!(history.final_perplexity().unwrap() < 1.5); // a 4-cycle is easy to learn
@@ -250,14 +120,32 @@ where
             ),
         });
     }
+    let (train_text, valid_text) = split_corpus(&corpus.corpus_indices, cfg)?;
+    let diverged = |epoch, what: String, value| Error::Diverged {
+        epoch,
+        what,
+        value,
+        lr: cfg.lr,
+        clip: cfg.clipping_theta,
+    };
     let mut rng = StdRng::seed_from_u64(cfg.seed);
+    for _ in 0..cfg.epochs_done {
+        // Replays the shuffles of the epochs already trained.
+        data_iter(
+            cfg.sampling,
+            train_text,
+            cfg.batch_size,
+            cfg.num_steps,
+            &mut rng,
+        )?;
+    }
     let mut history = History::default();
     let mut d_logits: Array2<M::Elem> = Array2::zeros((0, 0));
-    for epoch in 1..=cfg.num_epochs {
+    for epoch in cfg.epochs_done + 1..=cfg.epochs_done + cfg.num_epochs {
         let start = Instant::now();
         let batches = data_iter(
             cfg.sampling,
-            &corpus.corpus_indices,
+            train_text,
             cfg.batch_size,
             cfg.num_steps,
             &mut rng,
@@ -275,19 +163,37 @@ where
             }
             let loss = softmax_cross_entropy(logits, y.view(), d_logits.view_mut());
             if !loss.is_finite() {
-                return Err(Error::Diverged { epoch, loss });
+                return Err(diverged(epoch, "the loss".into(), loss));
             }
             model.backward(d_logits.view());
             let (params, grads) = model.params_and_grads();
-            grad_clipping(grads, cfg.clipping_theta);
+            let norm = grad_clipping(grads, cfg.clipping_theta);
+            if !norm.is_finite() {
+                return Err(diverged(epoch, "the gradient norm".into(), norm));
+            }
             optimizer.step(params, grads);
             loss_sum += loss * rows as f64;
             count += rows;
         }
+        let train_perplexity = perplexity(loss_sum / count.max(1) as f64);
+        if !train_perplexity.is_finite() {
+            return Err(diverged(
+                epoch,
+                "the epoch's perplexity".into(),
+                train_perplexity,
+            ));
+        }
+        if let Some((name, value)) = first_non_finite(model.params()) {
+            return Err(diverged(epoch, format!("a weight of {name}"), value));
+        }
+        let seconds = start.elapsed().as_secs_f64();
+        let valid_perplexity =
+            valid_text.map(|text| evaluate_perplexity(model, text, cfg.num_steps));
         let record = EpochRecord {
             epoch,
-            perplexity: perplexity(loss_sum / count.max(1) as f64),
-            seconds: start.elapsed().as_secs_f64(),
+            perplexity: train_perplexity,
+            seconds,
+            valid_perplexity,
         };
         history.epochs.push(record);
         report(TrainEvent::Epoch(&record));
@@ -305,6 +211,74 @@ where
         }
     }
     Ok(history)
+}
+
+/// The part of the corpus to train on and, with `cfg.valid_frac` above 0,
+/// the held-out end: the last \(\lfloor f \cdot n \rfloor\) characters.
+fn split_corpus<'a>(
+    indices: &'a [usize],
+    cfg: &TrainConfig,
+) -> Result<(&'a [usize], Option<&'a [usize]>)> {
+    if cfg.valid_frac <= 0.0 {
+        return Ok((indices, None));
+    }
+    let held_out = (cfg.valid_frac * indices.len() as f64) as usize;
+    if held_out < 2 {
+        return Err(Error::InvalidArgument {
+            name: "valid_frac",
+            value: cfg.valid_frac.to_string(),
+            hint: format!(
+                "it keeps {held_out} of {} characters out; a validation text needs at least 2",
+                indices.len()
+            ),
+        });
+    }
+    let (train, valid) = indices.split_at(indices.len() - held_out);
+    Ok((train, Some(valid)))
+}
+
+/// The first parameter entry that is NaN or infinite, with its tensor's name.
+fn first_non_finite<A: crate::real::Real, P: crate::model::Parameters<A>>(
+    params: &P,
+) -> Option<(&'static str, f64)> {
+    params.tensors().into_iter().find_map(|(name, t)| {
+        t.iter()
+            .find(|w| !w.is_finite())
+            .map(|w| (name, w.to_f64().unwrap_or(f64::NAN)))
+    })
+}
+
+/// Perplexity of `model` on a text it did not train on: one sequence, read
+/// in windows of `num_steps` characters with the state carried from one
+/// window to the next, every character predicted from the ones before it:
+/// \(\exp\) of the mean cross-entropy of \(x_2, \dots, x_n\).
+///
+/// ```
+/// use d2l_rnn::fast::RnnFast;
+/// use d2l_rnn::train::evaluate_perplexity;
+/// let mut model = RnnFast::init(4, 8, 0); // untrained: close to uniform over 4 characters
+/// let ppl = evaluate_perplexity(&mut model, &[0, 1, 2, 3, 0, 1, 2, 3], 3);
+/// assert!((ppl - 4.0).abs() < 0.01, "{ppl}");
+/// ```
+pub fn evaluate_perplexity<M: RecurrentModel>(
+    model: &mut M,
+    text: &[usize],
+    num_steps: usize,
+) -> f64 {
+    let mut state = model.begin_state(1);
+    let (mut loss_sum, mut count) = (0.0f64, 0usize);
+    let inputs = &text[..text.len().saturating_sub(1)];
+    for (k, window) in inputs.chunks(num_steps.max(1)).enumerate() {
+        let start = k * num_steps.max(1);
+        let x = Array2::from_shape_fn((1, window.len()), |(_, t)| window[t]);
+        let y = Array2::from_shape_fn((1, window.len()), |(_, t)| text[start + t + 1]);
+        let logits = model.forward(x.view(), &mut state);
+        let mut d = Array2::zeros(logits.dim());
+        let loss = softmax_cross_entropy(logits, y.view(), d.view_mut());
+        loss_sum += loss * window.len() as f64;
+        count += window.len();
+    }
+    perplexity(loss_sum / count.max(1) as f64)
 }
 
 /// The section's `train_and_predict_rnn`: builds the model with

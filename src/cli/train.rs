@@ -1,0 +1,377 @@
+//! `d2l-rnn train`: build a model (or load one to go on training it), train
+//! it with a progress bar, and save the result with how far it got.
+
+use super::progress::train_with_progress;
+use d2l_rnn::checkpoint::{
+    load_any, read_checkpoint, AdamState, AnyModel, Implementation, TrainingState,
+};
+use d2l_rnn::data::{load_corpus, load_data_jay_lyrics, Corpus, Sampling};
+use d2l_rnn::fast::{GruFast, LstmFast, RnnFast};
+use d2l_rnn::nn::{Cell, ModelKind, Nonlinearity, RNNModel, Recurrent, RnnConfig};
+use d2l_rnn::nn::{GruCell, LstmCell, RnnCell};
+use d2l_rnn::optim::{Adam, Sgd};
+use d2l_rnn::scratch::{GruScratch, LstmScratch, RnnScratch};
+use d2l_rnn::train::{History, TrainConfig};
+use d2l_rnn::{Error, Result};
+use std::path::PathBuf;
+
+/// Which from-scratch model trains: the fast engine (default) or the
+/// readable model of `d2l_rnn::scratch` (same numbers, slower).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Engine {
+    Fast,
+    Readable,
+}
+
+impl std::str::FromStr for Engine {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Engine> {
+        match s.to_ascii_lowercase().as_str() {
+            "fast" => Ok(Engine::Fast),
+            "readable" => Ok(Engine::Readable),
+            _ => Err(Error::InvalidArgument {
+                name: "engine",
+                value: s.to_string(),
+                hint: "use fast or readable".into(),
+            }),
+        }
+    }
+}
+
+/// The options of `train`; `None` means "not given": the checkpoint's value
+/// when going on from one (`--load`), else the section's.
+#[derive(Clone, Debug)]
+pub struct TrainOptions {
+    pub model: Option<ModelKind>,
+    pub implementation: Option<Implementation>,
+    pub engine: Engine,
+    pub sampling: Option<Sampling>,
+    pub epochs: usize,
+    pub hidden: Option<usize>,
+    pub lr: Option<f64>,
+    pub clip: Option<f64>,
+    pub batch_size: Option<usize>,
+    pub num_steps: Option<usize>,
+    pub seed: Option<u64>,
+    pub corpus: Option<PathBuf>,
+    pub max_chars: Option<usize>,
+    pub history: Option<PathBuf>,
+    pub save: Option<PathBuf>,
+    pub load: Option<PathBuf>,
+    pub plot: Option<PathBuf>,
+    pub valid_frac: f64,
+    pub pred_period: usize,
+    pub pred_len: usize,
+    pub prefixes: Vec<String>,
+    pub num_layers: Option<usize>,
+    pub bidirectional: bool,
+    pub nonlinearity: Option<Nonlinearity>,
+}
+
+fn invalid(name: &'static str, value: impl ToString, hint: impl Into<String>) -> Error {
+    Error::InvalidArgument {
+        name,
+        value: value.to_string(),
+        hint: hint.into(),
+    }
+}
+
+/// A model read from `--load`, with its saved training state.
+struct Loaded {
+    model: AnyModel,
+    vocab: d2l_rnn::data::Vocab,
+    state: Option<TrainingState>,
+}
+
+fn load(path: &std::path::Path) -> Result<Loaded> {
+    let (model, vocab) = load_any(path)?;
+    let (bytes, info) = read_checkpoint(path)?;
+    let state = model.read_training_state(path, &bytes, &info.metadata)?;
+    Ok(Loaded {
+        model,
+        vocab,
+        state,
+    })
+}
+
+/// Options that only a new model can take: with `--load` they must match
+/// the checkpoint's model or be left out.
+fn check_against_checkpoint(o: &TrainOptions, model: &AnyModel) -> Result<()> {
+    if let Some(kind) = o.model.filter(|&k| k != model.kind()) {
+        return Err(invalid(
+            "model",
+            kind,
+            format!(
+                "the checkpoint holds a {} model; leave --model out with --load",
+                model.kind()
+            ),
+        ));
+    }
+    if let Some(i) = o.implementation.filter(|&i| i != model.implementation()) {
+        return Err(invalid(
+            "impl",
+            i,
+            format!(
+                "the checkpoint holds a {} model; leave --impl out with --load",
+                model.implementation()
+            ),
+        ));
+    }
+    if o.hidden.is_some() || o.num_layers.is_some() || o.bidirectional || o.nonlinearity.is_some() {
+        return Err(invalid(
+            "hidden",
+            o.hidden.map_or("(layer options)".into(), |h| h.to_string()),
+            "the checkpoint fixes the model's shape: --hidden, --num-layers, --bidirectional and --nonlinearity go with a new model, not --load",
+        ));
+    }
+    Ok(())
+}
+
+/// A new model of the asked kind, seeded by `seed`.
+fn new_model(o: &TrainOptions, vocab_size: usize, seed: u64) -> Result<AnyModel> {
+    let kind = o.model.unwrap_or(ModelKind::Rnn);
+    let hidden = o.hidden.unwrap_or(256);
+    if o.implementation != Some(Implementation::Concise) {
+        if o.num_layers.is_some_and(|n| n != 1)
+            || o.bidirectional
+            || o.nonlinearity.is_some_and(|n| n != Nonlinearity::Tanh)
+        {
+            return Err(invalid(
+                "impl",
+                "scratch",
+                "--num-layers, --bidirectional and --nonlinearity need --impl concise",
+            ));
+        }
+        d2l_rnn::error::positive("num_hiddens", hidden)?;
+        return Ok(match kind {
+            ModelKind::Rnn => AnyModel::RnnScratch(RnnFast::init(vocab_size, hidden, seed)),
+            ModelKind::Gru => AnyModel::GruScratch(GruFast::init(vocab_size, hidden, seed)),
+            ModelKind::Lstm => AnyModel::LstmScratch(LstmFast::init(vocab_size, hidden, seed)),
+        });
+    }
+    let layer = RnnConfig {
+        num_layers: o.num_layers.unwrap_or(1),
+        bidirectional: o.bidirectional,
+        nonlinearity: o.nonlinearity.unwrap_or(Nonlinearity::Tanh),
+        ..RnnConfig::new(vocab_size, hidden)
+    };
+    fn concise<C: Cell<f32>>(
+        layer: RnnConfig,
+        vocab_size: usize,
+        seed: u64,
+    ) -> Result<RNNModel<C>> {
+        RNNModel::new(
+            Recurrent::<C, f32>::new(layer, seed)?,
+            vocab_size,
+            seed.wrapping_add(1),
+        )
+    }
+    Ok(match kind {
+        ModelKind::Rnn => AnyModel::Rnn(concise::<RnnCell>(layer, vocab_size, seed)?),
+        ModelKind::Gru => AnyModel::Gru(concise::<GruCell>(layer, vocab_size, seed)?),
+        ModelKind::Lstm => AnyModel::Lstm(concise::<LstmCell>(layer, vocab_size, seed)?),
+    })
+}
+
+/// Trains any model: SGD from scratch (on the fast or the readable engine),
+/// Adam for the concise models (going on from `adam` when given). Returns
+/// the history and Adam's state after the run.
+fn train_any(
+    model: &mut AnyModel,
+    adam: Option<AdamState>,
+    engine: Engine,
+    corpus: &Corpus,
+    cfg: &TrainConfig,
+    label: &str,
+) -> Result<(History, Option<AdamState>)> {
+    let mut sgd = Sgd { lr: cfg.lr };
+    let mut adam = match adam {
+        Some(s) => Adam::with_state(cfg.lr, s.step, s.exp_avg, s.exp_avg_sq),
+        None => Adam::new(cfg.lr),
+    };
+    let scratch_history = match (&mut *model, engine) {
+        (AnyModel::RnnScratch(m), Engine::Fast) => {
+            Some(train_with_progress(m, &mut sgd, corpus, cfg, label))
+        }
+        (AnyModel::GruScratch(m), Engine::Fast) => {
+            Some(train_with_progress(m, &mut sgd, corpus, cfg, label))
+        }
+        (AnyModel::LstmScratch(m), Engine::Fast) => {
+            Some(train_with_progress(m, &mut sgd, corpus, cfg, label))
+        }
+        // The readable models share the parameter types: train, then hand back.
+        (AnyModel::RnnScratch(m), Engine::Readable) => {
+            let mut r = RnnScratch::new(m.params.clone());
+            let h = train_with_progress(&mut r, &mut sgd, corpus, cfg, label);
+            m.params = r.params;
+            Some(h)
+        }
+        (AnyModel::GruScratch(m), Engine::Readable) => {
+            let mut r = GruScratch::new(m.params.clone());
+            let h = train_with_progress(&mut r, &mut sgd, corpus, cfg, label);
+            m.params = r.params;
+            Some(h)
+        }
+        (AnyModel::LstmScratch(m), Engine::Readable) => {
+            let mut r = LstmScratch::new(m.params.clone());
+            let h = train_with_progress(&mut r, &mut sgd, corpus, cfg, label);
+            m.params = r.params;
+            Some(h)
+        }
+        _ => None,
+    };
+    if let Some(history) = scratch_history {
+        return Ok((history?, None));
+    }
+    let history = match model {
+        AnyModel::Rnn(m) => train_with_progress(m, &mut adam, corpus, cfg, label)?,
+        AnyModel::Gru(m) => train_with_progress(m, &mut adam, corpus, cfg, label)?,
+        AnyModel::Lstm(m) => train_with_progress(m, &mut adam, corpus, cfg, label)?,
+        _ => {
+            return Err(invalid(
+                "engine",
+                "readable",
+                "the readable models are the from-scratch ones: use --impl scratch",
+            ))
+        }
+    };
+    let (step, m, v) = adam.state();
+    let state = AdamState {
+        step,
+        exp_avg: m.to_vec(),
+        exp_avg_sq: v.to_vec(),
+    };
+    Ok((history, Some(state)))
+}
+
+/// `d2l-rnn train`.
+pub fn run_train(o: TrainOptions) -> Result<()> {
+    if o.implementation == Some(Implementation::Concise) && o.engine == Engine::Readable {
+        return Err(invalid(
+            "engine",
+            "readable",
+            "the readable models are the from-scratch ones: use --impl scratch",
+        ));
+    }
+    let text_corpus = match &o.corpus {
+        Some(path) => load_corpus(path, o.max_chars)?,
+        None => load_data_jay_lyrics()?,
+    };
+    let loaded = o.load.as_deref().map(load).transpose()?;
+    let (mut model, corpus, state) = match loaded {
+        Some(l) => {
+            check_against_checkpoint(&o, &l.model)?;
+            (l.model, text_corpus.with_vocab(l.vocab)?, l.state)
+        }
+        None => {
+            let seed = o.seed.unwrap_or(0);
+            (
+                new_model(&o, text_corpus.vocab_size(), seed)?,
+                text_corpus,
+                None,
+            )
+        }
+    };
+    let concise = model.implementation() == Implementation::Concise;
+    let saved = state.as_ref();
+    let (default_lr, default_sampling) = if concise {
+        (1e-3, Sampling::Consecutive)
+    } else {
+        (100.0, Sampling::Random)
+    };
+    let cfg = TrainConfig {
+        num_epochs: o.epochs,
+        num_steps: o.num_steps.or(saved.map(|s| s.num_steps)).unwrap_or(35),
+        batch_size: o.batch_size.or(saved.map(|s| s.batch_size)).unwrap_or(32),
+        lr: o.lr.or(saved.map(|s| s.lr)).unwrap_or(default_lr),
+        clipping_theta: o.clip.or(saved.map(|s| s.clip)).unwrap_or(0.01),
+        num_hiddens: o.hidden.unwrap_or(256),
+        pred_period: o.pred_period,
+        pred_len: o.pred_len,
+        prefixes: o.prefixes.clone(),
+        sampling: o
+            .sampling
+            .or(saved.map(|s| s.sampling))
+            .unwrap_or(default_sampling),
+        seed: o.seed.or(saved.map(|s| s.seed)).unwrap_or(0),
+        valid_frac: o.valid_frac,
+        epochs_done: saved.map_or(0, |s| s.epochs_done),
+    };
+    cfg.validate()?;
+    if let Some(path) = &o.plot {
+        if !path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("svg"))
+        {
+            return Err(invalid(
+                "plot",
+                path.display(),
+                "the curves are drawn as SVG: name a file ending in .svg",
+            ));
+        }
+    }
+    if let (Some(path), None) = (&o.load, saved) {
+        println!(
+            "{} holds no training state (written by an older version or by `save`): \
+             its weights go on with this run's settings, epochs counted from 1",
+            path.display()
+        );
+    }
+    if let Some(s) = saved {
+        println!(
+            "going on from {} after epoch {} (lr {}, clip {}, {} sampling)",
+            o.load
+                .as_deref()
+                .map_or(String::new(), |p| p.display().to_string()),
+            s.epochs_done,
+            cfg.lr,
+            cfg.clipping_theta,
+            cfg.sampling
+        );
+    }
+    let label = if model.kind() == ModelKind::Rnn && !concise {
+        cfg.sampling.to_string()
+    } else {
+        format!(
+            "{} {} {}",
+            model.kind(),
+            model.implementation(),
+            cfg.sampling
+        )
+    };
+    let adam = saved.and_then(|s| s.adam.clone());
+    let (history, adam) = train_any(&mut model, adam, o.engine, &corpus, &cfg, &label)?;
+    println!(
+        "final perplexity {:.6}, {:.3} sec per epoch",
+        history.final_perplexity().unwrap_or(f64::NAN),
+        history.mean_epoch_seconds()
+    );
+    if let Some(path) = &o.history {
+        history.save_json(path)?;
+        println!("history written to {}", path.display());
+    }
+    if let Some(path) = &o.plot {
+        d2l_rnn::plot::save_perplexity_svg(path, &[(label.as_str(), &history)])?;
+        println!("curves drawn to {}", path.display());
+    }
+    if let Some(path) = &o.save {
+        let state = TrainingState {
+            epochs_done: cfg.epochs_done + cfg.num_epochs,
+            lr: cfg.lr,
+            clip: cfg.clipping_theta,
+            batch_size: cfg.batch_size,
+            num_steps: cfg.num_steps,
+            sampling: cfg.sampling,
+            seed: cfg.seed,
+            adam,
+        };
+        model.save_trained(path, &corpus.vocab, &state)?;
+        println!(
+            "model saved to {} (after epoch {})",
+            path.display(),
+            state.epochs_done
+        );
+    }
+    Ok(())
+}
