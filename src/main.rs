@@ -92,7 +92,7 @@ struct TrainArgs {
     /// the epochs done, the settings and the optimizer's state.
     #[arg(long)]
     save: Option<PathBuf>,
-    /// Draw this run's perplexity curves (and the held-out one) to this SVG file.
+    /// Draw this run's perplexity curves (and the held-out one) to this .svg or .png file.
     #[arg(long)]
     plot: Option<PathBuf>,
     /// Go on training the model in this checkpoint (any kind): its settings

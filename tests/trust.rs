@@ -253,7 +253,11 @@ fn held_out_perplexity_is_printed_and_recorded_and_old_histories_still_load() {
         "{svg:.200}"
     );
     let out = train(&dir, &["--epochs", "1", "--plot", "v.png"]);
-    assert!(text(&out).1.contains("ending in .svg"));
+    assert!(out.status.success(), "{}", text(&out).1);
+    let png = std::fs::read(dir.join("v.png")).expect("the PNG plot");
+    assert!(png.starts_with(b"\x89PNG"));
+    let out = train(&dir, &["--epochs", "1", "--plot", "v.pdf"]);
+    assert!(text(&out).1.contains("ending in .svg or .png"));
     let out = train(&dir, &["--epochs", "1", "--valid-frac", "0.95"]);
     assert!(text(&out).1.contains("valid_frac = 0.95"));
 }

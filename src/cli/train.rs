@@ -299,18 +299,20 @@ pub fn run_train(o: TrainOptions) -> Result<()> {
         epochs_done: saved.map_or(0, |s| s.epochs_done),
     };
     cfg.validate()?;
-    if let Some(path) = &o.plot {
-        if !path
-            .extension()
-            .is_some_and(|e| e.eq_ignore_ascii_case("svg"))
-        {
-            return Err(invalid(
-                "plot",
-                path.display(),
-                "the curves are drawn as SVG: name a file ending in .svg",
-            ));
-        }
-    }
+    let plot_png = match &o.plot {
+        None => false,
+        Some(path) => match path.extension().map(|e| e.to_ascii_lowercase()) {
+            Some(e) if e == "svg" => false,
+            Some(e) if e == "png" => true,
+            _ => {
+                return Err(invalid(
+                    "plot",
+                    path.display(),
+                    "name a file ending in .svg or .png",
+                ))
+            }
+        },
+    };
     if let (Some(path), None) = (&o.load, saved) {
         println!(
             "{} holds no training state (written by an older version or by `save`): \
@@ -352,7 +354,12 @@ pub fn run_train(o: TrainOptions) -> Result<()> {
         println!("history written to {}", path.display());
     }
     if let Some(path) = &o.plot {
-        d2l_rnn::plot::save_perplexity_svg(path, &[(label.as_str(), &history)])?;
+        let series = [(label.as_str(), &history)];
+        if plot_png {
+            d2l_rnn::plot::save_perplexity_png(path, &series)?;
+        } else {
+            d2l_rnn::plot::save_perplexity_svg(path, &series)?;
+        }
         println!("curves drawn to {}", path.display());
     }
     if let Some(path) = &o.save {

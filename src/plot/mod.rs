@@ -43,26 +43,23 @@
 //! ```
 
 use crate::error::{Error, Result};
-use crate::train::{EpochRecord, History};
+use crate::train::History;
 use plotters::prelude::*;
 use std::fmt;
 use std::path::Path;
+
+mod draw;
+#[cfg(feature = "png")]
+mod png;
+
+#[cfg(feature = "png")]
+pub use png::{perplexity_png, save_perplexity_png};
 
 /// Width and height of the plot, in SVG pixels.
 pub const PLOT_SIZE: (u32, u32) = (720, 440);
 
 /// Title drawn above the curves.
 pub const PLOT_TITLE: &str = "Perplexity per epoch";
-
-/// Line colours, one per series (matplotlib's `tab10`, cycled).
-const COLORS: [RGBColor; 6] = [
-    RGBColor(31, 119, 180),
-    RGBColor(255, 127, 14),
-    RGBColor(44, 160, 44),
-    RGBColor(214, 39, 40),
-    RGBColor(148, 103, 189),
-    RGBColor(140, 86, 75),
-];
 
 /// Draws the perplexity curves of `series` (`(label, history)` pairs, one
 /// line each) and returns the SVG document.
@@ -101,8 +98,11 @@ const COLORS: [RGBColor; 6] = [
 /// # Ok::<(), d2l_rnn::Error>(())
 /// ```
 pub fn perplexity_svg(series: &[(&str, &History)]) -> Result<String> {
+    #[cfg(feature = "png")]
+    png::register_font().map_err(png::plot_error)?;
     let mut svg = String::new();
-    draw(&mut svg, series).map_err(|message| Error::Io {
+    let root = SVGBackend::with_string(&mut svg, PLOT_SIZE).into_drawing_area();
+    draw::draw(root, series).map_err(|message| Error::Io {
         path: "<perplexity plot>".into(),
         source: std::io::Error::other(message),
     })?;
@@ -168,11 +168,11 @@ impl PerplexityPlot {
         crate::io::write_atomic(path.as_ref(), self.svg.as_bytes())
     }
 
-    /// Shows the plot inline in an evcxr Jupyter notebook: prints
-    /// `EVCXR_BEGIN_CONTENT image/svg+xml`, the SVG and `EVCXR_END_CONTENT`
-    /// in one `print!`, so output from other threads cannot land in between.
+    /// Shows the plot inline in an evcxr Jupyter notebook, through
+    /// `evcxr_runtime`: `EVCXR_BEGIN_CONTENT image/svg+xml`, the SVG and
+    /// `EVCXR_END_CONTENT` in one `println!`.
     pub fn evcxr_display(&self) {
-        print!("{}", self.evcxr_content());
+        evcxr_runtime::mime_type("image/svg+xml").text(self.svg.trim_end());
     }
 
     /// What [`PerplexityPlot::evcxr_display`] prints.
@@ -189,6 +189,12 @@ impl PerplexityPlot {
             "EVCXR_BEGIN_CONTENT image/svg+xml\n{}\nEVCXR_END_CONTENT\n",
             self.svg.trim_end()
         )
+    }
+}
+
+impl evcxr_runtime::Display for PerplexityPlot {
+    fn evcxr_display(&self) {
+        PerplexityPlot::evcxr_display(self)
     }
 }
 
@@ -227,6 +233,18 @@ impl History {
     pub fn plot(&self, label: &str) -> PerplexityPlot {
         plot_histories(&[(label, self)])
     }
+
+    /// A `History` that ends a notebook cell shows its curve (and its
+    /// held-out curve, if any), labelled `perplexity`.
+    pub fn evcxr_display(&self) {
+        self.plot("perplexity").evcxr_display()
+    }
+}
+
+impl evcxr_runtime::Display for History {
+    fn evcxr_display(&self) {
+        History::evcxr_display(self)
+    }
 }
 
 /// A minimal SVG holding one line of text.
@@ -240,122 +258,4 @@ fn error_svg(message: &str) -> String {
          <text x=\"10\" y=\"35\" font-family=\"sans-serif\" font-size=\"14\">plot failed: {escaped}</text></svg>",
         w = PLOT_SIZE.0
     )
-}
-
-/// The usable points of one history: finite, positive perplexities.
-fn points(history: &History, value: impl Fn(&EpochRecord) -> Option<f64>) -> Vec<(f64, f64)> {
-    history
-        .epochs
-        .iter()
-        .filter_map(|r| value(r).map(|v| (r.epoch as f64, v)))
-        .filter(|&(_, v)| v.is_finite() && v > 0.0)
-        .collect()
-}
-
-/// Tick labels without float noise: `1`, `2.5`, `100`, `1000`.
-fn tick_label(v: &f64) -> String {
-    let s = format!("{v:.3}");
-    let s = s.trim_end_matches('0').trim_end_matches('.');
-    s.to_string()
-}
-
-/// Log-axis ticks 1, 2, 5, 10, 20, 50, ... (times powers of ten) within `lo..=hi`.
-fn ticks_1_2_5(lo: f64, hi: f64) -> Vec<f64> {
-    let mut ticks = Vec::new();
-    let mut decade = 10f64.powf(lo.log10().floor());
-    while decade <= hi {
-        for m in [1.0, 2.0, 5.0] {
-            let v = m * decade;
-            if (lo..=hi).contains(&v) {
-                ticks.push(v);
-            }
-        }
-        decade *= 10.0;
-    }
-    if ticks.len() < 2 {
-        // A narrow range (say 0.9 to 1.6): five ticks spread evenly in log
-        // terms, rounded to two significant digits.
-        ticks = (0..5)
-            .map(|i| {
-                let v = lo * (hi / lo).powf((i as f64 + 0.5) / 5.0);
-                let unit = 10f64.powf(v.log10().floor() - 1.0);
-                (v / unit).round() * unit
-            })
-            .collect();
-        ticks.dedup();
-    }
-    ticks
-}
-
-/// Draws everything into `svg`; errors are plotters' messages.
-fn draw(svg: &mut String, series: &[(&str, &History)]) -> std::result::Result<(), String> {
-    // Each history's training curve, and its held-out curve when it has one.
-    let mut lines: Vec<(String, Vec<(f64, f64)>)> = Vec::new();
-    for (label, h) in series {
-        lines.push((label.to_string(), points(h, |r| Some(r.perplexity))));
-        let valid = points(h, |r| r.valid_perplexity);
-        if !valid.is_empty() {
-            lines.push((format!("{label} (held out)"), valid));
-        }
-    }
-    let all = lines.iter().flat_map(|(_, p)| p.iter());
-    let (max_epoch, lo, hi) = all.fold((0.0f64, f64::INFINITY, 0.0f64), |(e, lo, hi), &(x, y)| {
-        (e.max(x), lo.min(y), hi.max(y))
-    });
-    let (lo, hi) = if hi > 0.0 {
-        // Some air above and below the curves, in log terms.
-        (lo / 1.2, hi * 1.2)
-    } else {
-        (1.0, 10.0)
-    };
-    let max_epoch = max_epoch.max(1.0);
-
-    let root = SVGBackend::with_string(svg, PLOT_SIZE).into_drawing_area();
-    let err = |e: &dyn fmt::Display| e.to_string();
-    root.fill(&WHITE).map_err(|e| err(&e))?;
-    let mut chart = ChartBuilder::on(&root)
-        .caption(PLOT_TITLE, ("sans-serif", 22))
-        .margin(16)
-        .x_label_area_size(44)
-        .y_label_area_size(64)
-        .build_cartesian_2d(
-            0.0..max_epoch,
-            (lo..hi).log_scale().with_key_points(ticks_1_2_5(lo, hi)),
-        )
-        .map_err(|e| err(&e))?;
-    chart
-        .configure_mesh()
-        .x_desc("epoch")
-        .y_desc("perplexity (log scale)")
-        .x_label_formatter(&tick_label)
-        .y_label_formatter(&|v| tick_label(v))
-        .axis_desc_style(("sans-serif", 16))
-        .label_style(("sans-serif", 13))
-        .x_max_light_lines(1)
-        .light_line_style(RGBColor(240, 240, 240))
-        .bold_line_style(RGBColor(205, 205, 205))
-        .draw()
-        .map_err(|e| err(&e))?;
-    for (i, (label, pts)) in lines.into_iter().enumerate() {
-        let color = COLORS[i % COLORS.len()];
-        chart
-            .draw_series(LineSeries::new(pts, color.stroke_width(2)))
-            .map_err(|e| err(&e))?
-            .label(label)
-            .legend(move |(x, y)| {
-                PathElement::new(vec![(x, y), (x + 24, y)], color.stroke_width(2))
-            });
-    }
-    if !series.is_empty() {
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::LowerLeft)
-            .label_font(("sans-serif", 15))
-            .background_style(WHITE.mix(0.85))
-            .border_style(RGBColor(160, 160, 160))
-            .draw()
-            .map_err(|e| err(&e))?;
-    }
-    root.present().map_err(|e| err(&e))?;
-    Ok(())
 }
