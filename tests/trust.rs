@@ -21,6 +21,16 @@ fn train(dir: &Path, args: &[&str]) -> std::process::Output {
         .expect("run d2l-rnn")
 }
 
+/// `train --load m.safetensors --epochs 1` with `args`.
+fn go_on(dir: &Path, args: &[&str]) -> std::process::Output {
+    bin()
+        .current_dir(dir)
+        .args(["train", "--load", "m.safetensors", "--epochs", "1"])
+        .args(args)
+        .output()
+        .expect("run d2l-rnn")
+}
+
 fn perplexities(path: &Path) -> Vec<f64> {
     let json = std::fs::read_to_string(path).expect("history written");
     let h: History = serde_json::from_str(&json).expect("history JSON");
@@ -168,19 +178,7 @@ fn a_corpus_with_unknown_characters_or_another_shape_is_refused() {
         .success());
     let other = dir.join("other.txt");
     std::fs::write(&other, "我想要的爱 ΩΨ".repeat(30)).expect("write");
-    let out = bin()
-        .current_dir(&dir)
-        .args([
-            "train",
-            "--load",
-            "m.safetensors",
-            "--epochs",
-            "1",
-            "--corpus",
-        ])
-        .arg(&other)
-        .output()
-        .expect("run");
+    let out = go_on(&dir, &["--corpus", other.to_str().expect("a UTF-8 path")]);
     let (_, err) = text(&out);
     assert_eq!(out.status.code(), Some(1));
     assert!(
@@ -192,21 +190,16 @@ fn a_corpus_with_unknown_characters_or_another_shape_is_refused() {
         ("--model", "gru", "holds a rnn model"),
         ("--impl", "concise", "holds a scratch model"),
     ] {
-        let out = bin()
-            .current_dir(&dir)
-            .args([
-                "train",
-                "--load",
-                "m.safetensors",
-                "--epochs",
-                "1",
+        let corpus = corpus(&dir);
+        let out = go_on(
+            &dir,
+            &[
                 flag,
                 value,
-            ])
-            .arg("--corpus")
-            .arg(corpus(&dir))
-            .output()
-            .expect("run");
+                "--corpus",
+                corpus.to_str().expect("a UTF-8 path"),
+            ],
+        );
         let (_, err) = text(&out);
         assert_eq!(out.status.code(), Some(1), "{flag}: {}", text(&out).1);
         assert!(err.contains(says), "{flag}: {err}");

@@ -129,27 +129,16 @@ where
         clip: cfg.clipping_theta,
     };
     let mut rng = StdRng::seed_from_u64(cfg.seed);
+    let epoch_batches =
+        |rng: &mut StdRng| data_iter(cfg.sampling, train_text, cfg.batch_size, cfg.num_steps, rng);
     for _ in 0..cfg.epochs_done {
-        // Replays the shuffles of the epochs already trained.
-        data_iter(
-            cfg.sampling,
-            train_text,
-            cfg.batch_size,
-            cfg.num_steps,
-            &mut rng,
-        )?;
+        epoch_batches(&mut rng)?; // replays the shuffles of the epochs already trained
     }
     let mut history = History::default();
     let mut d_logits: Array2<M::Elem> = Array2::zeros((0, 0));
     for epoch in cfg.epochs_done + 1..=cfg.epochs_done + cfg.num_epochs {
         let start = Instant::now();
-        let batches = data_iter(
-            cfg.sampling,
-            train_text,
-            cfg.batch_size,
-            cfg.num_steps,
-            &mut rng,
-        )?;
+        let batches = epoch_batches(&mut rng)?;
         let mut state = model.begin_state(cfg.batch_size);
         let (mut loss_sum, mut count) = (0.0f64, 0usize);
         for (x, y) in batches {
