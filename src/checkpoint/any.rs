@@ -87,7 +87,27 @@ impl AnyModel {
         self.write(path, vocab, None)
     }
 
-    /// Writes the model with how far it was trained, for `train --load`.
+    /// Writes the model with how far it was trained, for `train --load`;
+    /// [`AnyModel::read_training_state`] reads it back.
+    ///
+    /// ```
+    /// use d2l_rnn::checkpoint::{load_any, read_checkpoint, AdamState, AnyModel, TrainingState};
+    /// use d2l_rnn::data::{Sampling, Vocab};
+    /// use d2l_rnn::nn::{Gru, RNNModel, RnnConfig};
+    /// let path = std::env::temp_dir().join(format!("d2l-doc-trained-{}.safetensors", std::process::id()));
+    /// let vocab = Vocab::from_text("分开不了");
+    /// let model = AnyModel::Gru(RNNModel::new(Gru::new(RnnConfig::new(vocab.len(), 3), 0)?, vocab.len(), 0)?);
+    /// let moments: Vec<_> = model.tensor_shapes().into_iter().map(ndarray::ArrayD::<f32>::zeros).collect();
+    /// let adam = AdamState { step: 7, exp_avg: moments.clone(), exp_avg_sq: moments };
+    /// let state = TrainingState { epochs_done: 2, lr: 1e-3, clip: 0.01, batch_size: 32, num_steps: 35,
+    ///     sampling: Sampling::Consecutive, seed: 0, adam: Some(adam) };
+    /// model.save_trained(&path, &vocab, &state)?;
+    /// let (loaded, _) = load_any(&path)?;
+    /// let (bytes, info) = read_checkpoint(&path)?;
+    /// assert_eq!(loaded.read_training_state(&path, &bytes, &info.metadata)?, Some(state));
+    /// # std::fs::remove_file(&path).ok();
+    /// # Ok::<(), d2l_rnn::Error>(())
+    /// ```
     pub fn save_trained(&self, path: &Path, vocab: &Vocab, state: &TrainingState) -> Result<()> {
         self.write(path, vocab, Some(state))
     }
@@ -104,7 +124,13 @@ impl AnyModel {
         }
     }
 
-    /// The training state saved in `bytes` for this model's parameters.
+    /// The shapes of this model's parameter tensors, in order.
+    pub fn tensor_shapes(&self) -> Vec<Vec<usize>> {
+        with_model!(self, m => m.params().tensors().iter().map(|(_, t)| t.shape().to_vec()).collect())
+    }
+
+    /// The training state saved in `bytes` for this model's parameters
+    /// (see [`AnyModel::save_trained`]); `None` for a file saved without one.
     pub fn read_training_state(
         &self,
         path: &Path,

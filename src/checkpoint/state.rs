@@ -21,7 +21,9 @@ use std::path::Path;
 pub const OPTIMIZER_PREFIX: &str = "optimizer.";
 
 /// Adam's state: the step count and one pair of moments per parameter
-/// tensor, in the model's tensor order.
+/// tensor, in the model's tensor order (each of its tensor's shape); what
+/// `optim::Adam::state` gives and `optim::Adam::with_state` takes. Saved and
+/// read back in the example of `AnyModel::save_trained`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct AdamState {
     /// Steps taken (PyTorch's `state['step']`).
@@ -104,7 +106,8 @@ impl TrainingState {
 /// Reads the training state of a checkpoint written with one, for a model
 /// with parameters `params` (their names and shapes say which moments to
 /// expect); `Ok(None)` when the file has none (written by `save`, or before
-/// this existed). A malformed entry is an error naming it.
+/// this existed). A malformed entry is an error naming it. Example:
+/// `AnyModel::save_trained`.
 pub fn read_training_state<P: Parameters<f32>>(
     path: &Path,
     bytes: &[u8],

@@ -298,4 +298,8 @@ fn read_zip_member(path: &Path, bytes: &[u8], member: Option<&str>) -> Result<St
 /// The largest zip member read as a corpus: 256 MiB uncompressed (the whole
 /// lyrics file is 190 KB), so that an archive cannot make the reader
 /// allocate gigabytes.
+///
+/// ```
+/// assert_eq!(d2l_rnn::data::MAX_MEMBER_BYTES, 256 * 1024 * 1024);
+/// ```
 pub const MAX_MEMBER_BYTES: u64 = 256 << 20;
