@@ -100,11 +100,22 @@ def run(path, update):
     return same
 
 
+def run_twice(path, update):
+    """evcxr forwards a cell's output asynchronously and has, once in about
+    ten runs here, let a cell's last line arrive after the cell was marked
+    done; a notebook that differs is therefore run once more, and fails only
+    if it differs again."""
+    if run(path, update):
+        return True
+    print(f"{path.name}: running it once more")
+    return run(path, update)
+
+
 def main():
     update = "--update" in sys.argv
     names = [a for a in sys.argv[1:] if not a.startswith("--")]
     paths = [HERE / n for n in names] if names else sorted(HERE.glob("*.ipynb"))
-    results = [run(p, update) for p in paths]
+    results = [run_twice(p, update) for p in paths]
     if not all(results):
         sys.exit(1)
     print(f"{len(paths)} passed, 0 failed")
