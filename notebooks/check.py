@@ -101,10 +101,10 @@ def run(path, update):
 
 
 def run_twice(path, update):
-    """evcxr forwards a cell's output asynchronously and has, once in about
-    ten runs here, let a cell's last line arrive after the cell was marked
-    done; a notebook that differs is therefore run once more, and fails only
-    if it differs again."""
+    """evcxr forwards a cell's output asynchronously; in one of the six runs of
+    03-gru-lstm made on 2026-12-01 a cell's only line never reached the
+    notebook. A notebook that differs is therefore run once more, and fails
+    only if it differs again."""
     if run(path, update):
         return True
     print(f"{path.name}: running it once more")
