@@ -9,7 +9,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if ! command -v evcxr_jupyter >/dev/null 2>&1 || ! evcxr_jupyter --version 2>/dev/null | grep -q "0.22"; then
+# (evcxr_jupyter has no --version: ask cargo which version it installed.)
+if ! command -v evcxr_jupyter >/dev/null 2>&1 || ! cargo install --list | grep -q "^evcxr_jupyter v0.22.0"; then
     echo "installing evcxr_jupyter 0.22.0"
     cargo install --locked evcxr_jupyter --version 0.22.0
 fi

@@ -65,9 +65,4 @@ pub use error::{Error, Result};
 pub mod plot;
 
 #[cfg(doctest)]
-#[doc = include_str!("../book/src/rnn-scratch.md")]
-pub struct RnnScratchChapter;
-
-#[cfg(doctest)]
-#[doc = include_str!("../book/src/bptt.md")]
-pub struct BpttChapter;
+mod book;

@@ -7,6 +7,8 @@
 //!   from-scratch RNN with SGD; concise models train with Adam).
 //! - `d2l-rnn generate --load FILE --prefix 分开 --len 50`: text from any
 //!   checkpoint, greedy by default; `--temperature`, `--top-k` and `--seed` sample.
+//! - `d2l-rnn book-outputs [--check]`: the book's training logs, tables and curves.
+//! - `d2l-rnn book-runner`: runs the book's cells for its Run buttons (127.0.0.1:3001).
 
 mod cli;
 
@@ -40,6 +42,45 @@ enum Command {
     Train(Box<TrainArgs>),
     /// Write text from a saved checkpoint (any model kind).
     Generate(GenerateArgs),
+    /// Train every model the book shows and write its logs, table and curves (about 5 minutes).
+    BookOutputs(BookOutputsArgs),
+    /// Run the book's Rust cells for the Run buttons of `mdbook serve book` (listens on 127.0.0.1 only).
+    BookRunner(BookRunnerArgs),
+}
+
+#[derive(Args)]
+struct BookRunnerArgs {
+    /// Port on 127.0.0.1.
+    #[arg(long, default_value_t = 3001)]
+    port: u16,
+    /// The book's folder (with book.toml and src/).
+    #[arg(long, default_value = "book")]
+    book: PathBuf,
+    /// Where the cells are compiled (built once at start).
+    #[arg(long, default_value = "target/book-runner")]
+    work_dir: PathBuf,
+    /// Another page origin allowed to call the runner (besides http://localhost:3000 and http://127.0.0.1:3000); repeat for more.
+    #[arg(long = "origin")]
+    origins: Vec<String>,
+    /// Also run code that is not one of the book's cells (edited cells): it runs with your rights.
+    #[arg(long)]
+    allow_edited: bool,
+    /// Seconds a cell may run before it is stopped.
+    #[arg(long, default_value_t = 120)]
+    timeout: u64,
+    /// Bytes of a cell's output kept.
+    #[arg(long, default_value_t = 65536)]
+    max_output: usize,
+}
+
+#[derive(Args)]
+struct BookOutputsArgs {
+    /// Folder the chapters include the outputs from.
+    #[arg(long, default_value = "book/src/generated")]
+    dir: PathBuf,
+    /// Compare fresh outputs with the folder's (timings aside) instead of writing; exit 1 when they differ.
+    #[arg(long)]
+    check: bool,
 }
 
 #[derive(Args)]
@@ -164,6 +205,18 @@ fn main() {
         None => run_section(),
         Some(Command::Train(args)) => run_train(*args),
         Some(Command::Generate(args)) => run_generate(args),
+        Some(Command::BookOutputs(args)) => run_book_outputs(args),
+        Some(Command::BookRunner(a)) => {
+            cli::book_runner::book_runner(cli::book_runner::RunnerOptions {
+                port: a.port,
+                book: a.book,
+                work_dir: a.work_dir,
+                origins: a.origins,
+                allow_edited: a.allow_edited,
+                timeout: std::time::Duration::from_secs(a.timeout),
+                max_output: a.max_output,
+            })
+        }
     };
     if let Err(e) = result {
         eprintln!("error: {e}");
@@ -256,6 +309,17 @@ fn run_train(a: TrainArgs) -> Result<()> {
         bidirectional: a.bidirectional,
         nonlinearity: a.nonlinearity,
     })
+}
+
+fn run_book_outputs(args: BookOutputsArgs) -> Result<()> {
+    if cli::book_outputs::book_outputs(&args.dir, args.check)? {
+        return Ok(());
+    }
+    eprintln!(
+        "error: the book's outputs in {} are not current: run `cargo run --release -- book-outputs` and commit them",
+        args.dir.display()
+    );
+    std::process::exit(1);
 }
 
 fn run_generate(args: GenerateArgs) -> Result<()> {

@@ -1,7 +1,8 @@
 //! The mdBook in `book/` is wired up: every chapter exists, is compiled as
-//! doctests through `src/lib.rs`, has only runnable or `no_run` Rust blocks,
-//! and every image it shows exists. (The chapters' code itself runs as
-//! doctests: `cargo test --doc RnnScratchChapter BpttChapter`.)
+//! doctests through `src/book.rs`, has only runnable or `no_run` Rust blocks,
+//! and every image and included file it shows exists; math is rendered at
+//! build time, never by a CDN. (The chapters' code itself runs as doctests:
+//! `cargo test --doc Chapter`; the browser tests are `book/tests/browser_test.py`.)
 
 use std::fs;
 use std::path::PathBuf;
@@ -40,9 +41,24 @@ fn fence_infos(text: &str) -> Vec<String> {
 }
 
 #[test]
-fn summary_lists_both_chapters_and_they_exist() {
+fn summary_lists_every_part_of_the_section_and_the_files_exist() {
     let chapters = chapters();
-    assert_eq!(chapters, ["rnn-scratch.md", "bptt.md"]);
+    let expected = [
+        "introduction.md",
+        "rnn-structure.md",
+        "data-onehot.md",
+        "sampling.md",
+        "rnn-scratch.md",
+        "bptt.md",
+        "clipping-perplexity.md",
+        "training.md",
+        "rnn-concise.md",
+        "gru.md",
+        "lstm.md",
+        "results.md",
+        "fast-engine.md",
+    ];
+    assert_eq!(chapters, expected);
     for chapter in &chapters {
         assert!(
             root().join("book/src").join(chapter).is_file(),
@@ -53,14 +69,16 @@ fn summary_lists_both_chapters_and_they_exist() {
 
 #[test]
 fn every_chapter_is_compiled_as_doctests() {
-    let lib = fs::read_to_string(root().join("src/lib.rs")).expect("src/lib.rs");
+    let doctests = fs::read_to_string(root().join("src/book.rs")).expect("src/book.rs");
     for chapter in chapters() {
         let include = format!("include_str!(\"../book/src/{chapter}\")");
         assert!(
-            lib.contains(&include),
-            "src/lib.rs does not include {chapter} as a doctest"
+            doctests.contains(&include),
+            "src/book.rs does not include {chapter} as a doctest"
         );
     }
+    let lib = fs::read_to_string(root().join("src/lib.rs")).expect("src/lib.rs");
+    assert!(lib.contains("#[cfg(doctest)]\nmod book;"));
 }
 
 #[test]
@@ -84,7 +102,7 @@ fn rust_blocks_run_or_are_marked_no_run_and_no_python_is_pasted() {
 }
 
 #[test]
-fn images_exist_and_the_plot_is_an_svg_made_by_the_crate() {
+fn images_and_included_outputs_exist() {
     for chapter in chapters() {
         let text = fs::read_to_string(root().join("book/src").join(&chapter)).unwrap();
         // Markdown images stand on their own lines (`array![...]` in code does not).
@@ -94,14 +112,62 @@ fn images_exist_and_the_plot_is_an_svg_made_by_the_crate() {
             let path = root().join("book/src").join(&line[start..end]);
             assert!(path.is_file(), "{chapter}: {} is missing", path.display());
         }
+        for include in text.split("{{#include ").skip(1) {
+            let file = &include[..include.find("}}").expect("closed include")];
+            let path = root().join("book/src").join(file.trim());
+            assert!(
+                path.is_file(),
+                "{chapter}: included {} is missing",
+                path.display()
+            );
+        }
     }
-    let svg = fs::read_to_string(root().join("book/src/img/perplexity.svg")).unwrap();
+    let svg = fs::read_to_string(root().join("book/src/generated/perplexity-all.svg")).unwrap();
     assert!(svg.starts_with("<svg") && svg.contains("\nPerplexity per epoch\n</text>"));
+    let figure = fs::read_to_string(root().join("book/src/img/rnn-unrolled.svg")).unwrap();
+    assert!(figure.starts_with("<svg") && figure.contains("<title>"));
 }
 
 #[test]
-fn book_toml_has_mathjax_and_no_playground_runs() {
+fn math_is_rendered_at_build_time_and_the_playground_is_off() {
     let toml = fs::read_to_string(root().join("book/book.toml")).unwrap();
-    assert!(toml.contains("mathjax-support = true"));
+    assert!(
+        !toml.contains("mathjax-support"),
+        "MathJax comes from a CDN: readers without network see raw LaTeX"
+    );
+    assert!(toml.contains("[preprocessor.mathml]"));
     assert!(toml.contains("[output.html.playground]\nrunnable = false"));
+    let head = fs::read_to_string(root().join("book/theme/head.hbs")).unwrap();
+    assert!(head.contains("extra/search-zh.js"));
+}
+
+#[test]
+fn the_code_the_gradient_tables_quote_is_in_the_readable_models() {
+    // bptt.md, gru.md and lstm.md set each formula beside the line of code computing it:
+    // every quoted statement must still be in the readable model's source.
+    for (chapter, source) in [
+        ("bptt.md", "src/scratch/rnn.rs"),
+        ("gru.md", "src/scratch/gru.rs"),
+        ("lstm.md", "src/scratch/lstm.rs"),
+    ] {
+        let text = fs::read_to_string(root().join("book/src").join(chapter)).unwrap();
+        let code = fs::read_to_string(root().join(source)).unwrap();
+        let mut quoted = 0;
+        for row in text.lines().filter(|l| l.starts_with('|')) {
+            for span in row.split('`').skip(1).step_by(2) {
+                let statement = span.replace("\\|", "|");
+                if statement.ends_with(';')
+                    && !statement.contains("...")
+                    && !statement.contains("..)")
+                {
+                    assert!(
+                        code.contains(&statement),
+                        "{chapter} quotes `{statement}`, which is not in {source}"
+                    );
+                    quoted += 1;
+                }
+            }
+        }
+        assert!(quoted >= 5, "{chapter}: only {quoted} statements quoted");
+    }
 }

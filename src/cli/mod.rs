@@ -1,5 +1,7 @@
 //! The command line's own parts (the binary's, not the library's): the
-//! `train` subcommand and its progress bar.
+//! `train` subcommand and its progress bar, `book-outputs` and `book-runner`.
 
+pub mod book_outputs;
+pub mod book_runner;
 pub mod progress;
 pub mod train;

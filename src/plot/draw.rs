@@ -7,13 +7,17 @@ use plotters::prelude::*;
 use std::fmt;
 
 /// Line colours, one per series (matplotlib's `tab10`, cycled).
-const COLORS: [RGBColor; 6] = [
+const COLORS: [RGBColor; 10] = [
     RGBColor(31, 119, 180),
     RGBColor(255, 127, 14),
     RGBColor(44, 160, 44),
     RGBColor(214, 39, 40),
     RGBColor(148, 103, 189),
     RGBColor(140, 86, 75),
+    RGBColor(227, 119, 194),
+    RGBColor(127, 127, 127),
+    RGBColor(188, 189, 34),
+    RGBColor(23, 190, 207),
 ];
 
 /// The usable points of one history: finite, positive perplexities.
@@ -71,10 +75,12 @@ where
 {
     // Each history's training curve, and its held-out curve when it has one.
     let mut lines: Vec<(String, Vec<(f64, f64)>)> = Vec::new();
+    let mut held_out = false;
     for (label, h) in series {
         lines.push((label.to_string(), points(h, |r| Some(r.perplexity))));
         let valid = points(h, |r| r.valid_perplexity);
         if !valid.is_empty() {
+            held_out = true;
             lines.push((format!("{label} (held out)"), valid));
         }
     }
@@ -128,7 +134,13 @@ where
     if !series.is_empty() {
         chart
             .configure_series_labels()
-            .position(SeriesLabelPosition::LowerLeft)
+            // Training curves fall, leaving the upper right empty; held-out curves
+            // rise there, leaving the lower left.
+            .position(if held_out {
+                SeriesLabelPosition::LowerLeft
+            } else {
+                SeriesLabelPosition::UpperRight
+            })
             .label_font(("sans-serif", 15))
             .background_style(WHITE.mix(0.85))
             .border_style(RGBColor(160, 160, 160))

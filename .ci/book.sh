@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# The book: builds it with mdBook 0.5.4 (math rendered to MathML by book/mathml, our
+# preprocessor), opens every chapter in headless chromium (book/tests/browser_test.py: no raw
+# LaTeX, layout at 1280 px, Chinese search, a screenshot of every chapter in
+# target/book-screenshots/), and checks that the outputs the chapters include
+# (book/src/generated/) are what the code produces now, timings aside. Also clicks the Run
+# buttons of `mdbook serve book` backed by `d2l-rnn book-runner` (book/tests/runner_browser_test.py).
+#
+# Installs what is missing: mdbook 0.5.4 (cargo install, about 6 minutes), Debian's chromium,
+# chromium-driver and the Noto CJK fonts (apt-get).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if ! mdbook --version 2>/dev/null | grep -q "v0.5.4"; then
+    echo "installing mdbook 0.5.4"
+    cargo install --locked mdbook --version 0.5.4
+fi
+if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1 \
+    || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then
+    echo "installing chromium, chromium-driver and fonts-noto-cjk"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get install -y -q chromium chromium-driver fonts-noto-cjk >/dev/null \
+        || { apt-get update -q >/dev/null && apt-get install -y -q chromium chromium-driver fonts-noto-cjk >/dev/null; }
+fi
+
+# The corpus for book-outputs (it reads it from data/ or ../shared).
+if [ -f ../shared/data/jaychou_lyrics.txt.zip ] && [ ! -f data/jaychou_lyrics.txt.zip ]; then
+    cp ../shared/data/jaychou_lyrics.txt.zip data/
+fi
+
+echo "the math preprocessor: format, lints, tests"
+cargo fmt --manifest-path book/mathml/Cargo.toml --check
+cargo clippy --quiet --manifest-path book/mathml/Cargo.toml --all-targets -- -D warnings
+cargo test --quiet --release --manifest-path book/mathml/Cargo.toml
+
+echo "building the book"
+rm -rf book/book
+mdbook build book
+
+echo "browser tests"
+python3 book/tests/browser_test.py book/book
+
+echo "the Run buttons: mdbook serve + book-runner, clicked in chromium"
+cargo build --release --quiet
+python3 book/tests/runner_browser_test.py
+
+echo "the book's outputs are current (trains every model: about 5 minutes)"
+cargo run --quiet --release -- book-outputs --check

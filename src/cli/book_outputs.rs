@@ -1,0 +1,333 @@
+//! `d2l-rnn book-outputs`: trains every model of the book with the settings the chapters
+//! state and writes what the chapters show (training logs, histories, the results table, the
+//! curves) into `book/src/generated/`; `--check` does the same into a temporary folder and
+//! compares, timings aside, so CI knows the committed outputs are current.
+
+use super::train::{run_train, Engine, TrainOptions};
+use d2l_rnn::checkpoint::Implementation;
+use d2l_rnn::data::Sampling;
+use d2l_rnn::nn::ModelKind;
+use d2l_rnn::train::{format_epoch_line, History};
+use d2l_rnn::{Error, Result};
+use std::path::{Path, PathBuf};
+
+/// One training run shown in the book.
+struct Run {
+    /// File stem in `generated/`.
+    name: &'static str,
+    /// Legend of the curves (the plots' text is English).
+    label: &'static str,
+    /// Row of the results table (the book's prose is Chinese).
+    row: &'static str,
+    kind: ModelKind,
+    implementation: Implementation,
+    sampling: Sampling,
+    /// The section's perplexity after epoch 250, where it reports one.
+    section: Option<f64>,
+}
+
+const RUNS: [Run; 7] = [
+    run(
+        "rnn-random",
+        "RNN, from scratch, random",
+        "RNN，从零开始，随机采样",
+        ModelKind::Rnn,
+        false,
+        Sampling::Random,
+        Some(1.296450),
+    ),
+    run(
+        "rnn-consecutive",
+        "RNN, from scratch, consecutive",
+        "RNN，从零开始，相邻采样",
+        ModelKind::Rnn,
+        false,
+        Sampling::Consecutive,
+        Some(1.166600),
+    ),
+    run(
+        "gru-scratch",
+        "GRU, from scratch",
+        "GRU，从零开始，相邻采样",
+        ModelKind::Gru,
+        false,
+        Sampling::Consecutive,
+        None,
+    ),
+    run(
+        "lstm-scratch",
+        "LSTM, from scratch",
+        "LSTM，从零开始，相邻采样",
+        ModelKind::Lstm,
+        false,
+        Sampling::Consecutive,
+        None,
+    ),
+    run(
+        "rnn-concise",
+        "RNN, concise (Adam)",
+        "RNN，简洁实现（Adam）",
+        ModelKind::Rnn,
+        true,
+        Sampling::Consecutive,
+        Some(1.020480),
+    ),
+    run(
+        "gru-concise",
+        "GRU, concise (Adam)",
+        "GRU，简洁实现（Adam）",
+        ModelKind::Gru,
+        true,
+        Sampling::Consecutive,
+        None,
+    ),
+    run(
+        "lstm-concise",
+        "LSTM, concise (Adam)",
+        "LSTM，简洁实现（Adam）",
+        ModelKind::Lstm,
+        true,
+        Sampling::Consecutive,
+        None,
+    ),
+];
+
+const fn run(
+    name: &'static str,
+    label: &'static str,
+    row: &'static str,
+    kind: ModelKind,
+    concise: bool,
+    sampling: Sampling,
+    section: Option<f64>,
+) -> Run {
+    let implementation = if concise {
+        Implementation::Concise
+    } else {
+        Implementation::Scratch
+    };
+    Run {
+        name,
+        label,
+        row,
+        kind,
+        implementation,
+        sampling,
+        section,
+    }
+}
+
+/// Writes the book's outputs into `dir`, or with `check` compares fresh ones with `dir`'s.
+/// Returns whether they agree (always true when writing).
+pub fn book_outputs(dir: &Path, check: bool) -> Result<bool> {
+    let out = if check {
+        std::env::temp_dir().join(format!("d2l-rnn-book-outputs-{}", std::process::id()))
+    } else {
+        dir.to_path_buf()
+    };
+    std::fs::create_dir_all(&out).map_err(|source| Error::Io {
+        path: out.clone(),
+        source,
+    })?;
+    let mut histories = Vec::new();
+    for (i, r) in RUNS.iter().enumerate() {
+        println!("\n# [{}/{}] {}", i + 1, RUNS.len(), r.label);
+        let json = out.join(format!("{}.json", r.name));
+        run_train(options(r, json.clone()))?;
+        let history: History = read_json(&json)?;
+        write(
+            &out.join(format!("{}.txt", r.name)),
+            &training_log(&history),
+        )?;
+        histories.push(history);
+    }
+    write(&out.join("results.md"), &results_table(&histories))?;
+    let all: Vec<(&str, &History)> = RUNS.iter().map(|r| r.label).zip(&histories).collect();
+    d2l_rnn::plot::save_perplexity_svg(out.join("perplexity-all.svg"), &all)?;
+    d2l_rnn::plot::save_perplexity_svg(
+        out.join("perplexity-sampling.svg"),
+        &[("random", &histories[0]), ("consecutive", &histories[1])],
+    )?;
+    if !check {
+        println!("\nbook outputs written to {}", dir.display());
+        return Ok(true);
+    }
+    let same = compare_dirs(&out, dir)?;
+    let _ = std::fs::remove_dir_all(&out);
+    Ok(same)
+}
+
+fn options(r: &Run, history: PathBuf) -> TrainOptions {
+    TrainOptions {
+        model: Some(r.kind),
+        implementation: Some(r.implementation),
+        engine: Engine::Fast,
+        sampling: Some(r.sampling),
+        epochs: 250,
+        hidden: None,
+        lr: None,
+        clip: None,
+        batch_size: None,
+        num_steps: None,
+        seed: Some(0),
+        corpus: None,
+        max_chars: None,
+        history: Some(history),
+        save: None,
+        load: None,
+        plot: None,
+        valid_frac: 0.0,
+        pred_period: 50,
+        pred_len: 50,
+        prefixes: vec!["分开".into(), "不分开".into()],
+        num_layers: None,
+        bidirectional: false,
+        nonlinearity: None,
+    }
+}
+
+/// The run as the section prints it: every 50 epochs the epoch line and the texts.
+fn training_log(h: &History) -> String {
+    let mut log = String::new();
+    for r in &h.epochs {
+        let samples: Vec<_> = h.samples.iter().filter(|s| s.epoch == r.epoch).collect();
+        if samples.is_empty() {
+            continue;
+        }
+        log.push_str(&format_epoch_line(r));
+        log.push('\n');
+        for s in samples {
+            log.push_str(&format!(" - {}\n", s.text));
+        }
+    }
+    log
+}
+
+/// The book's results table: perplexity after epochs 50 and 250, beside the section's.
+fn results_table(histories: &[History]) -> String {
+    let mut t = String::from(
+        "| 模型 | 第 50 个迭代周期 | 第 250 个迭代周期 | 原书（第 250 个迭代周期） |\n|------|-----:|-----:|-----:|\n",
+    );
+    for (r, h) in RUNS.iter().zip(histories) {
+        let at = |epoch: usize| {
+            h.epochs
+                .iter()
+                .find(|e| e.epoch == epoch)
+                .map_or("—".into(), |e| format!("{:.6}", e.perplexity))
+        };
+        let section = r.section.map_or("—".into(), |p| format!("{p:.6}"));
+        t.push_str(&format!(
+            "| {} | {} | {} | {section} |\n",
+            r.row,
+            at(50),
+            at(250)
+        ));
+    }
+    t
+}
+
+/// Masks what changes from run to run (wall-clock times) so that outputs can be compared.
+fn mask_timings(name: &str, text: &str) -> String {
+    if name.ends_with(".json") {
+        if let Ok(mut h) = serde_json::from_str::<History>(text) {
+            h.epochs.iter_mut().for_each(|e| e.seconds = 0.0);
+            return h.to_json();
+        }
+    }
+    text.lines()
+        .map(|line| match (line.find(", time "), line.rfind(" sec")) {
+            (Some(a), Some(b)) if a < b => format!("{}, time _ sec{}", &line[..a], &line[b + 4..]),
+            _ => line.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn compare_dirs(fresh: &Path, committed: &Path) -> Result<bool> {
+    let mut same = true;
+    let mut names: Vec<String> = RUNS
+        .iter()
+        .flat_map(|r| [format!("{}.json", r.name), format!("{}.txt", r.name)])
+        .collect();
+    names.extend(
+        [
+            "results.md",
+            "perplexity-all.svg",
+            "perplexity-sampling.svg",
+        ]
+        .map(String::from),
+    );
+    for name in names {
+        let new = mask_timings(&name, &read(&fresh.join(&name))?);
+        let old = match std::fs::read_to_string(committed.join(&name)) {
+            Ok(text) => mask_timings(&name, &text),
+            Err(_) => {
+                println!("{name}: missing from {}", committed.display());
+                same = false;
+                continue;
+            }
+        };
+        if let Some((i, (a, b))) = old
+            .lines()
+            .zip(new.lines())
+            .enumerate()
+            .find(|(_, (a, b))| a != b)
+        {
+            println!(
+                "{name}: line {} differs\n  committed: {a}\n  fresh:     {b}",
+                i + 1
+            );
+            same = false;
+        } else if old.lines().count() != new.lines().count() {
+            println!(
+                "{name}: {} lines committed, {} fresh",
+                old.lines().count(),
+                new.lines().count()
+            );
+            same = false;
+        } else {
+            println!("{name}: current");
+        }
+    }
+    Ok(same)
+}
+
+fn read(path: &Path) -> Result<String> {
+    std::fs::read_to_string(path).map_err(|source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+fn read_json(path: &Path) -> Result<History> {
+    let text = read(path)?;
+    serde_json::from_str(&text).map_err(|e| Error::Io {
+        path: path.to_path_buf(),
+        source: std::io::Error::new(std::io::ErrorKind::InvalidData, e),
+    })
+}
+
+fn write(path: &Path, text: &str) -> Result<()> {
+    d2l_rnn::io::write_atomic(path, text.as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timings_are_masked_and_nothing_else() {
+        let line = "epoch 50, perplexity 69.294698, time 0.43 sec";
+        assert_eq!(
+            mask_timings("a.txt", line),
+            "epoch 50, perplexity 69.294698, time _ sec"
+        );
+        assert_eq!(
+            mask_timings("a.txt", " - 分开 time to go"),
+            " - 分开 time to go"
+        );
+        let json = r#"{"epochs":[{"epoch":1,"perplexity":2.5,"seconds":0.1}],"samples":[]}"#;
+        assert!(mask_timings("a.json", json).contains(r#""seconds":0.0"#));
+        assert!(mask_timings("a.json", json).contains(r#""perplexity":2.5"#));
+    }
+}
