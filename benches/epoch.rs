@@ -5,7 +5,7 @@
 //!
 //! A plain `main` (no harness): each figure is the median of several runs.
 //! `cargo bench --bench epoch -- --scaling` adds a table for hidden sizes
-//! 256, 512 and 1024 and for the full corpus.
+//! 256, 512 and 1024 and for the full corpus; `-- --generation` times only the writing.
 
 use d2l_rnn::data::{find_or_fetch_lyrics, load_corpus, load_data_jay_lyrics, Corpus, Sampling};
 use d2l_rnn::fast::linalg::matmul;
@@ -143,6 +143,38 @@ fn scaling_table(lyrics: &Corpus, square: f64) {
     }
 }
 
+/// Writing text with the from-scratch RNN: 50 characters after 分开, and after a prefix of
+/// 100 characters of the corpus (whose steps only advance the state).
+fn generation(corpus: &Corpus) {
+    let mut model = RnnFast::init(corpus.vocab_size(), 256, 0);
+    let times = (0..21)
+        .map(|_| {
+            let start = Instant::now();
+            let text = predict_rnn("分开", 50, &mut model, &corpus.vocab);
+            assert!(text.is_ok());
+            start.elapsed().as_secs_f64()
+        })
+        .collect();
+    println!(
+        "generate 50 characters after 分开: {:.3} ms",
+        1e3 * median(times)
+    );
+    // A long prefix: its steps only advance the state (no output layer).
+    let prefix = corpus.vocab.decode(&corpus.corpus_indices[..100]);
+    let times = (0..21)
+        .map(|_| {
+            let start = Instant::now();
+            let text = predict_rnn(&prefix, 50, &mut model, &corpus.vocab);
+            assert!(text.is_ok());
+            start.elapsed().as_secs_f64()
+        })
+        .collect();
+    println!(
+        "generate 50 characters after a 100-character prefix: {:.3} ms",
+        1e3 * median(times)
+    );
+}
+
 fn main() {
     let corpus = match load_data_jay_lyrics() {
         Ok(c) => c,
@@ -151,6 +183,10 @@ fn main() {
             std::process::exit(1);
         }
     };
+    if std::env::args().any(|a| a == "--generation") {
+        generation(&corpus);
+        return;
+    }
     let square = matmul_gflops(2048, 2048, 2048);
     let output_shape = matmul_gflops(1120, 256, 1027);
     println!("matrix product 2048x2048x2048:   {square:7.1} GFLOP/s");
@@ -228,19 +264,7 @@ fn main() {
         report(name, seconds, gated_epoch_flops(&corpus, &cfg, gates));
     }
 
-    let mut model = RnnFast::init(corpus.vocab_size(), 256, 0);
-    let times = (0..21)
-        .map(|_| {
-            let start = Instant::now();
-            let text = predict_rnn("分开", 50, &mut model, &corpus.vocab);
-            assert!(text.is_ok());
-            start.elapsed().as_secs_f64()
-        })
-        .collect();
-    println!(
-        "generate 50 characters after 分开: {:.3} ms",
-        1e3 * median(times)
-    );
+    generation(&corpus);
     if std::env::args().any(|a| a == "--scaling") {
         scaling_table(&corpus, square);
     }

@@ -67,6 +67,17 @@ pub trait RecurrentModel {
         state: &mut Self::State,
     ) -> ArrayView2<'_, Self::Elem>;
 
+    /// Runs only the recurrence over `inputs` `(batch_size, num_steps)` from
+    /// `state`, leaving the state after the last step in `state`, as
+    /// [`RecurrentModel::forward`] would, but without the output layer: what
+    /// writing text needs for a prefix, whose predictions nobody reads. Nothing
+    /// is kept for [`RecurrentModel::backward`] (run `forward` again first). The
+    /// default runs `forward` and drops the logits; the fast models and the
+    /// concise [`crate::nn::RNNModel`] skip the output layer.
+    fn advance(&mut self, inputs: ArrayView2<'_, usize>, state: &mut Self::State) {
+        let _ = self.forward(inputs, state);
+    }
+
     /// Backpropagation through time for the last call of `forward`: given
     /// `dL/dlogits`, overwrites the gradients of all parameters. The gradient
     /// stops at the initial state: the state is detached between mini-batches.

@@ -248,13 +248,19 @@ pub fn predict_with<M: RecurrentModel>(
     let prefix_len = output.len();
     output.reserve(num_chars);
     let mut state = model.begin_state(1);
+    if num_chars == 0 {
+        return Ok(vocab.decode(&output));
+    }
+    // All but the prefix's last character only move the state on: their
+    // predictions would be thrown away, so the output layer is skipped.
+    if prefix_len > 1 {
+        let head = Array2::from_shape_fn((1, prefix_len - 1), |(_, t)| output[t]);
+        model.advance(head.view(), &mut state);
+    }
     let mut x = Array2::zeros((1, 1));
-    for t in 0..num_chars + prefix_len - 1 {
+    for t in prefix_len - 1..num_chars + prefix_len - 1 {
         x[[0, 0]] = output[t];
         let logits = model.forward(x.view(), &mut state);
-        if t + 1 < prefix_len {
-            continue; // the next input is the prefix's own next character
-        }
         output.push(sample_index(logits.row(0), sampler, &mut rng)?);
     }
     Ok(vocab.decode(&output))

@@ -162,6 +162,16 @@ impl<A: Real> RecurrentModel for GruFast<A> {
         inputs: ArrayView2<'_, usize>,
         state: &mut Array2<A>,
     ) -> ArrayView2<'_, A> {
+        self.advance(inputs, state);
+        let n = self.inputs.ncols();
+        let p = &self.params;
+        let h_all = self.hiddens.slice(s![n.., ..]); // [T n, h]
+        matmul(A::one(), &h_all, &p.w_hq, A::zero(), &mut self.logits);
+        self.logits += &p.b_q;
+        self.logits.view()
+    }
+
+    fn advance(&mut self, inputs: ArrayView2<'_, usize>, state: &mut Array2<A>) {
         let (n, steps) = inputs.dim();
         self.ensure_buffers(n, steps);
         self.inputs.assign(&inputs.t());
@@ -223,10 +233,6 @@ impl<A: Real> RecurrentModel for GruFast<A> {
                 .for_each(|h, &z, &hp, &ht| *h = z * hp + (A::one() - z) * ht);
         }
         state.assign(&self.hiddens.slice(s![steps * n.., ..]));
-        let h_all = self.hiddens.slice(s![n.., ..]); // [T n, h]
-        matmul(A::one(), &h_all, &p.w_hq, A::zero(), &mut self.logits);
-        self.logits += &p.b_q;
-        self.logits.view()
     }
 
     fn backward(&mut self, d_logits: ArrayView2<'_, A>) {

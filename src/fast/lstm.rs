@@ -178,6 +178,16 @@ impl<A: Real> RecurrentModel for LstmFast<A> {
         inputs: ArrayView2<'_, usize>,
         state: &mut LstmState<A>,
     ) -> ArrayView2<'_, A> {
+        self.advance(inputs, state);
+        let n = self.inputs.ncols();
+        let p = &self.params;
+        let h_all = self.hiddens.slice(s![n.., ..]); // [T n, h]
+        matmul(A::one(), &h_all, &p.w_hq, A::zero(), &mut self.logits);
+        self.logits += &p.b_q;
+        self.logits.view()
+    }
+
+    fn advance(&mut self, inputs: ArrayView2<'_, usize>, state: &mut LstmState<A>) {
         let (n, steps) = inputs.dim();
         self.ensure_buffers(n, steps);
         self.inputs.assign(&inputs.t());
@@ -258,10 +268,6 @@ impl<A: Real> RecurrentModel for LstmFast<A> {
         }
         state.0.assign(&self.hiddens.slice(s![steps * n.., ..]));
         state.1.assign(&self.cells.slice(s![steps * n.., ..]));
-        let h_all = self.hiddens.slice(s![n.., ..]); // [T n, h]
-        matmul(A::one(), &h_all, &p.w_hq, A::zero(), &mut self.logits);
-        self.logits += &p.b_q;
-        self.logits.view()
     }
 
     fn backward(&mut self, d_logits: ArrayView2<'_, A>) {

@@ -90,6 +90,24 @@ impl<A: Real> RnnFast<A> {
     }
 }
 
+/// The recurrence alone, one step after another on this thread: fills
+/// `[H_0; H_1; …; H_T]` of `hiddens` from `state` and leaves `H_T` in `state`.
+fn recur_serial<A: Real>(
+    p: &RnnParams<A>,
+    inputs: &Array2<usize>,
+    hiddens: &mut Array2<A>,
+    state: &mut Array2<A>,
+) {
+    let (steps, n) = inputs.dim();
+    hiddens.slice_mut(s![..n, ..]).assign(state);
+    for t in 0..steps {
+        let (done, mut rest) = hiddens.view_mut().split_at(Axis(0), (t + 1) * n);
+        let h_prev = done.slice(s![t * n.., ..]);
+        recurrence_step(p, inputs.row(t), &h_prev, rest.slice_mut(s![..n, ..]));
+    }
+    state.assign(&hiddens.slice(s![steps * n.., ..]));
+}
+
 /// One time step, \\(H_t = \tanh(W_{xh}[x_t] + b_h + H_{t-1} W_{hh})\\), written
 /// into `a` `(n, h)`; `xs` holds the `n` input indices, `h_prev` is `(n, h)`.
 fn recurrence_step<A: Real>(
@@ -160,13 +178,7 @@ impl<A: Real> RecurrentModel for RnnFast<A> {
         if steps <= k {
             // One chunk, nothing to overlap (writing text one character at
             // a time, say): step through time, then one output product.
-            hiddens.slice_mut(s![..n, ..]).assign(state);
-            for t in 0..steps {
-                let (done, mut rest) = hiddens.view_mut().split_at(Axis(0), (t + 1) * n);
-                let h_prev = done.slice(s![t * n.., ..]);
-                recurrence_step(p, inputs.row(t), &h_prev, rest.slice_mut(s![..n, ..]));
-            }
-            state.assign(&hiddens.slice(s![steps * n.., ..]));
+            recur_serial(p, inputs, hiddens, state);
             matmul_serial(
                 A::one(),
                 &hiddens.slice(s![n.., ..]),
@@ -226,6 +238,13 @@ impl<A: Real> RecurrentModel for RnnFast<A> {
         };
         rayon::join(recurrence, outputs);
         self.logits.view()
+    }
+
+    fn advance(&mut self, inputs: ArrayView2<'_, usize>, state: &mut Array2<A>) {
+        let (n, steps) = inputs.dim();
+        self.ensure_buffers(n, steps);
+        self.inputs.assign(&inputs.t());
+        recur_serial(&self.params, &self.inputs, &mut self.hiddens, state);
     }
 
     fn backward(&mut self, d_logits: ArrayView2<'_, A>) {

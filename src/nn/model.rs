@@ -12,7 +12,7 @@ use crate::model::{Parameters, Real, RecurrentModel};
 use crate::optim::Adam;
 use crate::predict::predict_rnn;
 use crate::train::{print_event, train, History, TrainConfig};
-use ndarray::{Array2, ArrayView2, ArrayViewD, ArrayViewMutD};
+use ndarray::{s, Array2, ArrayView2, ArrayViewD, ArrayViewMutD};
 use std::fmt;
 
 /// The weights of an [`RNNModel`]: the recurrent layer's and the dense
@@ -216,6 +216,32 @@ impl<C: Cell<A>, A: Real> RecurrentModel for RNNModel<C, A> {
         }
         self.rnn.write_final_state(state);
         self.logits.view()
+    }
+
+    /// The recurrent layer alone: the dense layer is skipped. A stacked or
+    /// bidirectional model goes one step per pass, as separate `forward` calls
+    /// would (a backward direction must not see later characters), so the state
+    /// is the same to the last bit either way.
+    ///
+    /// # Panics
+    /// As [`RecurrentModel::forward`].
+    fn advance(&mut self, inputs: ArrayView2<'_, usize>, state: &mut C::State) {
+        let cfg = &self.rnn.cfg;
+        let steps = inputs.ncols();
+        let width = if cfg.num_layers == 1 && !cfg.bidirectional {
+            steps.max(1)
+        } else {
+            1
+        };
+        for start in (0..steps).step_by(width) {
+            let part = inputs.slice(s![.., start..(start + width).min(steps)]);
+            let loaded = self.rnn.load_indices(part.t());
+            if let Err(e) = loaded.and_then(|()| self.rnn.check_state(state, false)) {
+                panic!("RNNModel::advance: {e}");
+            }
+            self.rnn.run_forward(&self.params.rnn, Some(state));
+            self.rnn.write_final_state(state);
+        }
     }
 
     fn backward(&mut self, d_logits: ArrayView2<'_, A>) {
