@@ -3,7 +3,7 @@
 //! input products gathered for all steps at once, vectorised gates and the
 //! output layer's weight gradient on the second core.
 
-use super::linalg::{matmul, matmul_serial};
+use super::linalg::{matmul, matmul_serial, output_layer};
 use super::math::vectorized;
 use super::rows::{gather_rows, scatter_rows, sum_rows_into};
 use crate::model::RecurrentModel;
@@ -163,11 +163,14 @@ impl<A: Real> RecurrentModel for GruFast<A> {
         state: &mut Array2<A>,
     ) -> ArrayView2<'_, A> {
         self.advance(inputs, state);
-        let n = self.inputs.ncols();
         let p = &self.params;
-        let h_all = self.hiddens.slice(s![n.., ..]); // [T n, h]
-        matmul(A::one(), &h_all, &p.w_hq, A::zero(), &mut self.logits);
-        self.logits += &p.b_q;
+        output_layer(
+            &self.hiddens,
+            inputs.nrows(),
+            &p.w_hq,
+            &p.b_q,
+            &mut self.logits,
+        );
         self.logits.view()
     }
 

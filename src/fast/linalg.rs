@@ -11,7 +11,7 @@
 
 use crate::fast::math::vectorized;
 use crate::real::Real;
-use ndarray::{ArrayBase, ArrayView2, Data, DataMut, Ix2};
+use ndarray::{s, Array1, Array2, ArrayBase, ArrayView2, Data, DataMut, Ix2};
 
 pub use crate::real::{Gemm, Threads};
 
@@ -271,6 +271,30 @@ pub fn matmul<A, S1, S2, S3>(
     S3: DataMut<Elem = A>,
 {
     matmul_with(Threads::Pool, alpha, a, b, beta, c);
+}
+
+/// The output layer of every time step in one product:
+/// \\(O = [H_1; \dots; H_T] W_{hq} + b_q\\), written into `logits` `(T n, q)`, where
+/// `hiddens` holds `[H_0; H_1; …; H_T]` `((T + 1) n, h)`.
+///
+/// ```
+/// use ndarray::{array, Array2};
+/// let hiddens = array![[9.0f32, 9.0], [1.0, 2.0]]; // H_0 (skipped), H_1; n = 1
+/// let (w_hq, b_q) = (array![[1.0f32, 0.0, 1.0], [0.0, 1.0, 1.0]], array![0.5f32, 0.5, 0.5]);
+/// let mut logits = Array2::zeros((1, 3));
+/// d2l_rnn::fast::linalg::output_layer(&hiddens, 1, &w_hq, &b_q, &mut logits);
+/// assert_eq!(logits, array![[1.5, 2.5, 3.5]]);
+/// ```
+pub fn output_layer<A: Real>(
+    hiddens: &Array2<A>,
+    n: usize,
+    w_hq: &Array2<A>,
+    b_q: &Array1<A>,
+    logits: &mut Array2<A>,
+) {
+    let h_all = hiddens.slice(s![n.., ..]); // [T n, h]
+    matmul(A::one(), &h_all, w_hq, A::zero(), logits);
+    *logits += b_q;
 }
 
 #[cfg(test)]
