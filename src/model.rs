@@ -74,6 +74,20 @@ pub trait RecurrentModel {
     /// is kept for [`RecurrentModel::backward`] (run `forward` again first). The
     /// default runs `forward` and drops the logits; the fast models and the
     /// concise [`crate::nn::RNNModel`] skip the output layer.
+    ///
+    /// ```
+    /// use d2l_rnn::fast::RnnFast;
+    /// use d2l_rnn::model::RecurrentModel;
+    /// use ndarray::array;
+    /// let mut model = RnnFast::init(10, 8, 0);
+    /// let (mut advanced, mut stepped) = (model.begin_state(1), model.begin_state(1));
+    /// model.advance(array![[1usize, 2, 3]].view(), &mut advanced); // 3 steps, no output layer
+    /// for c in [1usize, 2, 3] {
+    ///     let _ = model.forward(array![[c]].view(), &mut stepped); // one step at a time
+    /// }
+    /// assert_eq!(advanced, stepped); // the same state, to the last bit
+    /// assert!(advanced.iter().any(|&h| h != 0.0));
+    /// ```
     fn advance(&mut self, inputs: ArrayView2<'_, usize>, state: &mut Self::State) {
         let _ = self.forward(inputs, state);
     }
