@@ -139,6 +139,11 @@ fn math_is_rendered_at_build_time_and_the_playground_is_off() {
     assert!(toml.contains("[output.html.playground]\nrunnable = false"));
     let head = fs::read_to_string(root().join("book/theme/head.hbs")).unwrap();
     assert!(head.contains("extra/search-zh.js"));
+    // The math font is served with the book, under its licence.
+    assert!(head.contains("extra/STIXMath-Regular.otf"));
+    for file in ["STIXMath-Regular.otf", "STIXMath-LICENSE.txt"] {
+        assert!(root().join("book/src/extra").join(file).is_file(), "{file}");
+    }
 }
 
 #[test]

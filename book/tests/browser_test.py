@@ -1,7 +1,8 @@
 """Browser tests of the built book (run by .ci/book.sh after `mdbook build book`).
 
 Opens every chapter in headless chromium at 1280 px and checks that
-  * no page shows raw LaTeX (\\( \\[ $$) and every formula is drawn as MathML with a size;
+  * no page shows raw LaTeX (\\( \\[ $$), every formula is drawn as MathML with a size, and
+    the math font served with the book is loaded;
   * nothing makes the page wider than the window: wide tables, code and formulas either
     fit the text column or scroll inside their own box;
   * Chinese queries (index.html?search=...) find the section that is about them;
@@ -94,6 +95,11 @@ def main():
             check(not math["raw"], f"{page}: no raw LaTeX delimiters (found {math['raw']})")
             check(math["empty"] == 0,
                   f"{page}: all {math['count']} formulas drawn ({math['empty']} without a size)")
+            if math["count"]:
+                font = browser.wait_for(
+                    "return [...document.fonts].some(f => f.family.includes('D2L STIX Math')"
+                    " && f.status === 'loaded')", 10)
+                check(font, f"{page}: the book's math font (STIX) is loaded")
             bad = browser.run(LAYOUT_JS)
             check(not bad, f"{page}: fits 1280 px or scrolls in its own box {bad[:3]}")
             height = browser.run("return document.documentElement.scrollHeight")
