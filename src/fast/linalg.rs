@@ -15,54 +15,6 @@ use ndarray::{s, Array1, Array2, ArrayBase, ArrayView2, Data, DataMut, Ix2};
 
 pub use crate::real::{Gemm, Threads};
 
-macro_rules! impl_gemm {
-    ($t:ty) => {
-        impl Gemm for $t {
-            unsafe fn gemm_raw(
-                m: usize,
-                n: usize,
-                k: usize,
-                alpha: $t,
-                a: (*const $t, isize, isize),
-                b: (*const $t, isize, isize),
-                beta: $t,
-                c: (*mut $t, isize, isize),
-                threads: Threads,
-            ) {
-                // gemm's convention: dst = dst_scale * dst + product_scale * lhs rhs,
-                // with column stride first.
-                gemm::gemm(
-                    m,
-                    n,
-                    k,
-                    c.0,
-                    c.2,
-                    c.1,
-                    beta != 0.0,
-                    a.0,
-                    a.2,
-                    a.1,
-                    b.0,
-                    b.2,
-                    b.1,
-                    beta,
-                    alpha,
-                    false,
-                    false,
-                    false,
-                    match threads {
-                        Threads::Pool => gemm::Parallelism::Rayon(0),
-                        Threads::One => gemm::Parallelism::None,
-                    },
-                );
-            }
-        }
-    };
-}
-
-impl_gemm!(f32);
-impl_gemm!(f64);
-
 /// [`matmul`] on the calling thread only.
 ///
 /// ```

@@ -23,6 +23,7 @@
 //! Both kinds share the parameter types ([`crate::scratch::RnnParams`], …),
 //! so checkpoints and optimisers do not care which one trained.
 
+mod gemm;
 mod gru;
 pub mod linalg;
 mod lstm;
