@@ -137,6 +137,23 @@ fn bad_input_exits_with_a_message_not_a_panic() {
             ],
             "checkpoint",
         ),
+        (
+            vec![
+                "book-outputs".into(),
+                "--check".into(),
+                "--dir".into(),
+                dir.join("no-such-folder").display().to_string(),
+            ],
+            "no-such-folder",
+        ),
+        (
+            vec![
+                "book-runner".into(),
+                "--book".into(),
+                dir.join("no-book").display().to_string(),
+            ],
+            "no-book",
+        ),
     ];
     for (args, expected) in cases {
         let out = bin().args(&args).output().unwrap();

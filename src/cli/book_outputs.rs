@@ -120,6 +120,14 @@ const fn run(
 /// Writes the book's outputs into `dir`, or with `check` compares fresh ones with `dir`'s.
 /// Returns whether they agree (always true when writing).
 pub fn book_outputs(dir: &Path, check: bool) -> Result<bool> {
+    if check && !dir.is_dir() {
+        // Say so now, not after five minutes of training.
+        return Err(Error::InvalidArgument {
+            name: "dir",
+            value: dir.display().to_string(),
+            hint: "--check compares with the committed outputs: name the folder that holds them (book/src/generated), or leave --check out to write them".into(),
+        });
+    }
     let out = if check {
         std::env::temp_dir().join(format!("d2l-rnn-book-outputs-{}", std::process::id()))
     } else {
