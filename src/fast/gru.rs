@@ -163,14 +163,8 @@ impl<A: Real> RecurrentModel for GruFast<A> {
         state: &mut Array2<A>,
     ) -> ArrayView2<'_, A> {
         self.advance(inputs, state);
-        let p = &self.params;
-        output_layer(
-            &self.hiddens,
-            inputs.nrows(),
-            &p.w_hq,
-            &p.b_q,
-            &mut self.logits,
-        );
+        let (p, n) = (&self.params, inputs.nrows());
+        output_layer(&self.hiddens, n, &p.w_hq, &p.b_q, &mut self.logits);
         self.logits.view()
     }
 

@@ -179,14 +179,8 @@ impl<A: Real> RecurrentModel for LstmFast<A> {
         state: &mut LstmState<A>,
     ) -> ArrayView2<'_, A> {
         self.advance(inputs, state);
-        let p = &self.params;
-        output_layer(
-            &self.hiddens,
-            inputs.nrows(),
-            &p.w_hq,
-            &p.b_q,
-            &mut self.logits,
-        );
+        let (p, n) = (&self.params, inputs.nrows());
+        output_layer(&self.hiddens, n, &p.w_hq, &p.b_q, &mut self.logits);
         self.logits.view()
     }
 

@@ -47,6 +47,7 @@ mod layer_params;
 mod linear;
 mod lstm;
 mod model;
+mod pytorch_api;
 mod recurrent;
 mod rnn;
 mod state;
@@ -54,9 +55,8 @@ mod state;
 pub use gru::{Gru, GruCell};
 pub use linear::{Linear, LinearParams};
 pub use lstm::{Lstm, LstmCell};
-pub use model::{
-    concise_config, predict_rnn_pytorch, train_and_predict_rnn_pytorch, RNNModel, RNNModelParams,
-};
+pub use model::{RNNModel, RNNModelParams};
+pub use pytorch_api::{concise_config, predict_rnn_pytorch, train_and_predict_rnn_pytorch};
 pub use recurrent::{
     Cell, CellBackward, CellForward, CellWeights, LayerState, Recurrent, RecurrentParams,
 };
