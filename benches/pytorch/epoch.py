@@ -7,8 +7,9 @@ the README's "Speed and memory" (the Rust side is `cargo bench --bench epoch`).
 
 Same work as the crate's bench: the first 10,000 characters of the lyrics,
 hidden size 256, 35 steps, batch 32; from scratch with SGD (lr 100, clipping
-0.01) under random and consecutive sampling, then nn.RNN / nn.GRU / nn.LSTM
-with Adam (lr 0.001, clipping 0.01, consecutive sampling). Each figure is the
+0.01) under random and consecutive sampling, the book's GRU and LSTM from
+scratch (consecutive sampling, SGD), then nn.RNN / nn.GRU / nn.LSTM with
+Adam (lr 0.001, clipping 0.01, consecutive sampling). Each figure is the
 median of 10 epochs after a first, warm-up epoch. The corpus is read from
 data/ or ../shared/data/, as the crate does.
 """
@@ -107,6 +108,70 @@ def scratch_epoch_times(corpus, vocab, random_sampling):
     return times, params, math.exp(total / count)
 
 
+def gru_step(x, h, p):
+    """The book's GRU (section 6.7) on one step; `x` is one-hot."""
+    (w_xz, w_hz, b_z), (w_xr, w_hr, b_r), (w_xh, w_hh, b_h) = p
+    z = torch.sigmoid(x @ w_xz + h @ w_hz + b_z)
+    r = torch.sigmoid(x @ w_xr + h @ w_hr + b_r)
+    h_tilda = torch.tanh(x @ w_xh + (r * h) @ w_hh + b_h)
+    return z * h + (1 - z) * h_tilda
+
+
+def lstm_step(x, state, p):
+    """The book's LSTM (section 6.8) on one step; `state` is (H, C)."""
+    (w_xi, w_hi, b_i), (w_xf, w_hf, b_f), (w_xo, w_ho, b_o), (w_xc, w_hc, b_c) = p
+    h, c = state
+    i = torch.sigmoid(x @ w_xi + h @ w_hi + b_i)
+    f = torch.sigmoid(x @ w_xf + h @ w_hf + b_f)
+    o = torch.sigmoid(x @ w_xo + h @ w_ho + b_o)
+    c = f * c + i * torch.tanh(x @ w_xc + h @ w_hc + b_c)
+    return o * torch.tanh(c), c
+
+
+def scratch_gated_epoch_times(corpus, vocab, gates):
+    """The from-scratch GRU (3 gates) or LSTM (4) with autograd: consecutive
+    sampling, SGD (lr 100, clipping 0.01), as the crate's bench."""
+    torch.manual_seed(0)
+
+    def param(*shape):
+        return nn.Parameter(torch.randn(shape) * 0.01)
+
+    gate_params = [(param(vocab, HIDDEN), param(HIDDEN, HIDDEN), nn.Parameter(torch.zeros(HIDDEN)))
+                   for _ in range(gates)]
+    w_hq, b_q = param(HIDDEN, vocab), nn.Parameter(torch.zeros(vocab))
+    params = [t for g in gate_params for t in g] + [w_hq, b_q]
+    loss = nn.CrossEntropyLoss()
+    zeros = lambda: torch.zeros(BATCH, HIDDEN)
+    times = []
+    for _ in range(EPOCHS):
+        start = time.perf_counter()
+        total, count = 0.0, 0
+        state = zeros() if gates == 3 else (zeros(), zeros())
+        for x, y in batches_consecutive(corpus):
+            state = state.detach() if gates == 3 else tuple(s.detach() for s in state)
+            outputs = []
+            for t in range(STEPS):
+                one_hot = F.one_hot(x[:, t], vocab).float()
+                if gates == 3:
+                    state = gru_step(one_hot, state, gate_params)
+                    h = state
+                else:
+                    state = lstm_step(one_hot, state, gate_params)
+                    h = state[0]
+                outputs.append(h @ w_hq + b_q)
+            l = loss(torch.cat(outputs), y.T.flatten())
+            for p in params:
+                p.grad = None
+            l.backward()
+            clip(params, 0.01)
+            with torch.no_grad():
+                for p in params:
+                    p -= 100.0 * p.grad
+            total, count = total + l.item() * y.numel(), count + y.numel()
+        times.append(time.perf_counter() - start)
+    return times, math.exp(total / count)
+
+
 class RNNModel(nn.Module):
     def __init__(self, layer, vocab):
         super().__init__()
@@ -170,6 +235,10 @@ def main():
     for name, random_sampling in (("random", True), ("consecutive", False)):
         times, params, ppl = scratch_epoch_times(corpus, vocab, random_sampling)
         print(f"from-scratch epoch ({name}): {statistics.median(times[1:]):.4f} s "
+              f"(perplexity {ppl:.1f} after {EPOCHS} epochs)")
+    for name, gates in (("GRU", 3), ("LSTM", 4)):
+        times, ppl = scratch_gated_epoch_times(corpus, vocab, gates)
+        print(f"from-scratch {name} epoch: {statistics.median(times[1:]):.4f} s "
               f"(perplexity {ppl:.1f} after {EPOCHS} epochs)")
     for name, layer in (("RNN", nn.RNN), ("GRU", nn.GRU), ("LSTM", nn.LSTM)):
         times, ppl = concise_epoch_times(corpus, vocab, layer)

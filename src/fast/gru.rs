@@ -1,34 +1,32 @@
 //! The from-scratch GRU's fast twin: the same network and the same numbers
 //! as [`crate::scratch::GruScratch`] (a test compares them in f64), with the
-//! input products gathered for all steps at once, vectorised gates and the
-//! output layer's weight gradient on the second core.
+//! input products gathered for all steps at once, vectorised gates, and the
+//! output layer overlapped with the recurrence by [`super::engine`]; the walk
+//! through time is in [`super::gru_steps`].
 
-use super::linalg::{matmul, matmul_serial, output_layer};
-use super::math::vectorized;
-use super::rows::{gather_rows, scatter_rows, sum_rows_into};
+use super::engine::{Output, Parts, Pipeline};
+use super::gru_steps::GruSteps;
+use super::rows::gather_rows;
 use crate::model::RecurrentModel;
 use crate::real::Real;
 use crate::scratch::{GatedParams, GruParams};
-use ndarray::{s, Array2, ArrayView2, Axis, Zip};
+use ndarray::{s, Array2, ArrayView2};
 
 /// The GRU as a fast trainable model: what [`crate::scratch::GruScratch`] computes,
-/// with the buffers and the core sharing of the fast engine.
+/// run by the two-core [`super::engine`].
 ///
 /// The formulas are those of [`crate::scratch::GruScratch`]; what differs is the
 /// order of work. The input products \\(X_t W_{x\cdot}\\) of every step are
 /// row gathers done before the recurrence, into one `(T n, h)` buffer per
-/// gate; the output layer is one product over all steps,
-/// \\(Y = [H_1; \dots; H_T] W_{hq} + b_q\\), and so are its gradients
-/// \\(\partial W_{hq} = H^\top \partial Y\\) and \\(\partial H^{out} = \partial Y W_{hq}^\top\\);
-/// the walk back through time then fills every gate's \\(\partial A^g\\) buffer,
-/// and each \\(\partial W_{hg} = [H_0; \dots; H_{T-1}]^\top \partial A^g\\) is one product
+/// gate; the output layer \\(Y = [H_1; \dots; H_T] W_{hq} + b_q\\) and its
+/// gradients \\(\partial W_{hq} = H^\top \partial Y\\), \\(\partial H^{out} = \partial Y W_{hq}^\top\\)
+/// run chunk by chunk beside the recurrence; the walk back through time fills
+/// every gate's \\(\partial A^g\\) buffer, and each
+/// \\(\partial W_{hg} = [H_0; \dots; H_{T-1}]^\top \partial A^g\\) is one product
 /// (with \\(R \odot H\\) in place of \\(H\\) for the candidate).
 /// \\(\partial H_0\\) is [`RecurrentModel::state_grad`].
 ///
 /// Buffers are kept between calls, so a training step allocates nothing per time step.
-/// The per-step products run on the calling thread (they are small); the
-/// output layer's weight gradient runs on a second thread while the pass goes
-/// back through time, as in [`super::RnnFast`].
 ///
 /// ```
 /// use d2l_rnn::model::RecurrentModel;
@@ -62,10 +60,8 @@ pub struct GruFast<A = f32> {
     candidate: Array2<A>,
     /// `R_t ⊙ H_{t-1}`.
     reset_hidden: Array2<A>,
-    /// `O`, `(num_steps * batch_size, vocab_size)`.
-    logits: Array2<A>,
-    /// `dO W_hqᵀ`, then the total `dH_t`, `(num_steps * batch_size, num_hiddens)`.
-    d_hiddens: Array2<A>,
+    /// The total `dH_t` of one step, `(batch_size, num_hiddens)`.
+    d_hidden: Array2<A>,
     /// `dA^z_t`, same shape.
     d_update: Array2<A>,
     /// `dA^r_t`, same shape.
@@ -76,6 +72,8 @@ pub struct GruFast<A = f32> {
     d_reset_hidden: Array2<A>,
     /// `dH^next_{t-1}`, ends as `dH_0`, `(batch_size, num_hiddens)`.
     carry: Array2<A>,
+    /// The output layer and the overlap of the two cores.
+    engine: Pipeline<A>,
 }
 
 impl<A: Real> GruFast<A> {
@@ -99,9 +97,11 @@ impl<A: Real> GruFast<A> {
     /// Resizes the buffers when the batch shape changes (training and
     /// prediction use different shapes); a no-op otherwise.
     fn ensure_buffers(&mut self, batch_size: usize, num_steps: usize) {
-        let (h, q) = (self.params.num_hiddens(), self.params.vocab_size());
+        let h = self.params.num_hiddens();
         let rows = batch_size * num_steps;
-        if self.logits.dim() != (rows, q) || self.hiddens.dim() != (rows + batch_size, h) {
+        if self.inputs.dim() != (num_steps, batch_size)
+            || self.hiddens.dim() != (rows + batch_size, h)
+        {
             self.inputs = Array2::zeros((num_steps, batch_size));
             self.hiddens = Array2::zeros((rows + batch_size, h));
             for buffer in [
@@ -109,16 +109,93 @@ impl<A: Real> GruFast<A> {
                 &mut self.reset,
                 &mut self.candidate,
                 &mut self.reset_hidden,
-                &mut self.d_hiddens,
                 &mut self.d_update,
                 &mut self.d_reset,
                 &mut self.d_candidate,
             ] {
                 *buffer = Array2::zeros((rows, h));
             }
-            self.logits = Array2::zeros((rows, q));
+            self.d_hidden = Array2::zeros((batch_size, h));
             self.d_reset_hidden = Array2::zeros((batch_size, h));
             self.carry = Array2::zeros((batch_size, h));
+        }
+    }
+}
+
+impl<A: Real> GruFast<A> {
+    /// Takes a mini-batch `(batch_size, num_steps)`: stores the inputs
+    /// time-major with `H_0`, and gathers the input products of every step,
+    /// \\(X_t W_{x\cdot} + b_\cdot\\), into the gate buffers.
+    fn load(&mut self, inputs: ArrayView2<'_, usize>, state: &Array2<A>) {
+        let (n, steps) = inputs.dim();
+        self.ensure_buffers(n, steps);
+        self.inputs.assign(&inputs.t());
+        let p = &self.params;
+        let rows = self.inputs.iter().copied(); // time-major, as the buffers
+        gather_rows(
+            self.update.view_mut(),
+            &p.update.w_x,
+            &p.update.b,
+            rows.clone(),
+        );
+        gather_rows(
+            self.reset.view_mut(),
+            &p.reset.w_x,
+            &p.reset.b,
+            rows.clone(),
+        );
+        gather_rows(
+            self.candidate.view_mut(),
+            &p.candidate.w_x,
+            &p.candidate.b,
+            rows,
+        );
+        self.hiddens.slice_mut(s![..n, ..]).assign(state);
+    }
+
+    /// The model as the engine sees it (see [`Parts`]).
+    fn parts(&mut self) -> Parts<'_, A, GruSteps<'_, A>> {
+        let GruFast {
+            params: p,
+            grads: g,
+            inputs,
+            hiddens,
+            update,
+            reset,
+            candidate,
+            reset_hidden,
+            d_hidden,
+            d_update,
+            d_reset,
+            d_candidate,
+            d_reset_hidden,
+            carry,
+            engine,
+        } = self;
+        Parts {
+            rec: GruSteps {
+                p: [&p.update, &p.reset, &p.candidate],
+                g: [&mut g.update, &mut g.reset, &mut g.candidate],
+                inputs,
+                hiddens,
+                update,
+                reset,
+                candidate,
+                reset_hidden,
+                d_hidden,
+                d_update,
+                d_reset,
+                d_candidate,
+                d_reset_hidden,
+                carry,
+            },
+            out: Output {
+                weight: p.w_hq.view(),
+                bias: p.b_q.view(),
+            },
+            engine,
+            d_weight: g.w_hq.view_mut().reversed_axes(),
+            d_bias: g.b_q.view_mut(),
         }
     }
 }
@@ -162,197 +239,25 @@ impl<A: Real> RecurrentModel for GruFast<A> {
         inputs: ArrayView2<'_, usize>,
         state: &mut Array2<A>,
     ) -> ArrayView2<'_, A> {
-        self.advance(inputs, state);
-        let (p, n) = (&self.params, inputs.nrows());
-        output_layer(&self.hiddens, n, &p.w_hq, &p.b_q, &mut self.logits);
-        self.logits.view()
+        let (n, steps) = inputs.dim();
+        self.load(inputs, state);
+        let mut parts = self.parts();
+        parts.engine.forward(steps, n, &mut parts.rec, parts.out);
+        state.assign(&self.hiddens.slice(s![steps * n.., ..]));
+        self.engine.logits()
     }
 
     fn advance(&mut self, inputs: ArrayView2<'_, usize>, state: &mut Array2<A>) {
         let (n, steps) = inputs.dim();
-        self.ensure_buffers(n, steps);
-        self.inputs.assign(&inputs.t());
-        let p = &self.params;
-        // Input products of every step at once: X_t W_x· + b_· is a row gather.
-        let rows = self.inputs.iter().copied(); // time-major, as the buffers
-        gather_rows(
-            self.update.view_mut(),
-            &p.update.w_x,
-            &p.update.b,
-            rows.clone(),
-        ); // [T n, h]
-        gather_rows(
-            self.reset.view_mut(),
-            &p.reset.w_x,
-            &p.reset.b,
-            rows.clone(),
-        );
-        gather_rows(
-            self.candidate.view_mut(),
-            &p.candidate.w_x,
-            &p.candidate.b,
-            rows,
-        );
-        self.hiddens.slice_mut(s![..n, ..]).assign(state);
-        // The recurrence: small products, kept on this thread.
-        for t in 0..steps {
-            let now = s![t * n..(t + 1) * n, ..];
-            let (done, mut rest) = self.hiddens.view_mut().split_at(Axis(0), (t + 1) * n);
-            let h_prev = done.slice(s![t * n.., ..]); // [n, h]
-            let mut z = self.update.slice_mut(now); // [n, h]
-            let mut r = self.reset.slice_mut(now); // [n, h]
-            let mut h_tilda = self.candidate.slice_mut(now); // [n, h]
-            let mut r_h = self.reset_hidden.slice_mut(now); // [n, h]
-            matmul_serial(A::one(), &h_prev, &p.update.w_h, A::one(), &mut z);
-            matmul_serial(A::one(), &h_prev, &p.reset.w_h, A::one(), &mut r);
-            vectorized(
-                #[inline(always)]
-                || {
-                    z.mapv_inplace(A::sigmoid_fast);
-                    Zip::from(&mut r_h)
-                        .and(&mut r)
-                        .and(&h_prev)
-                        .for_each(|rh, r, &h| {
-                            *r = r.sigmoid_fast();
-                            *rh = *r * h;
-                        });
-                },
-            );
-            matmul_serial(A::one(), &r_h, &p.candidate.w_h, A::one(), &mut h_tilda);
-            vectorized(
-                #[inline(always)]
-                || h_tilda.mapv_inplace(A::tanh_fast),
-            );
-            Zip::from(rest.slice_mut(s![..n, ..]))
-                .and(&z)
-                .and(&h_prev)
-                .and(&h_tilda)
-                .for_each(|h, &z, &hp, &ht| *h = z * hp + (A::one() - z) * ht);
-        }
+        self.load(inputs, state);
+        let width = self.params.num_hiddens();
+        let mut parts = self.parts();
+        parts.engine.advance(steps, n, width, &mut parts.rec);
         state.assign(&self.hiddens.slice(s![steps * n.., ..]));
     }
 
     fn backward(&mut self, d_logits: ArrayView2<'_, A>) {
-        let (steps, n) = self.inputs.dim();
-        let GruFast {
-            params: p,
-            grads: g,
-            inputs,
-            hiddens,
-            update,
-            reset,
-            candidate,
-            reset_hidden,
-            d_hiddens,
-            d_update,
-            d_reset,
-            d_candidate,
-            d_reset_hidden,
-            carry,
-            ..
-        } = self;
-        let h_all = hiddens.slice(s![n.., ..]); // [T n, h]
-        let h_prev_all = hiddens.slice(s![..steps * n, ..]); // [T n, h]
-
-        // dH^out for all time steps in one product.
-        matmul(A::one(), &d_logits, &p.w_hq.t(), A::zero(), d_hiddens);
-
-        // Two independent jobs, one per core: the sequential pass back
-        // through time, and the output layer's weight gradient.
-        let (w_hq, b_q) = (&mut g.w_hq, &mut g.b_q);
-        rayon::join(
-            || {
-                carry.fill(A::zero());
-                for t in (0..steps).rev() {
-                    let now = s![t * n..(t + 1) * n, ..];
-                    let mut d_h = d_hiddens.slice_mut(now); // [n, h], becomes dH_t
-                    let mut d_az = d_update.slice_mut(now); // [n, h]
-                    let mut d_ar = d_reset.slice_mut(now); // [n, h]
-                    let mut d_ah = d_candidate.slice_mut(now); // [n, h]
-                    let (z, r) = (update.slice(now), reset.slice(now));
-                    let h_tilda = candidate.slice(now);
-                    let h_prev = h_prev_all.slice(now);
-                    d_h += &*carry;
-                    Zip::from(&mut d_ah)
-                        .and(&mut d_az)
-                        .and(&d_h)
-                        .and(&z)
-                        .and(&h_tilda)
-                        .and(&h_prev)
-                        .for_each(|d_ah, d_az, &dh, &z, &ht, &hp| {
-                            *d_ah = dh * (A::one() - z) * (A::one() - ht * ht);
-                            *d_az = dh * (hp - ht) * z * (A::one() - z);
-                        });
-                    // d(R ⊙ H_prev) = dA^h W_hhᵀ
-                    matmul_serial(
-                        A::one(),
-                        &d_ah,
-                        &p.candidate.w_h.t(),
-                        A::zero(),
-                        d_reset_hidden,
-                    );
-                    Zip::from(&mut d_ar)
-                        .and(&*d_reset_hidden)
-                        .and(&h_prev)
-                        .and(&r)
-                        .for_each(|d_ar, &d_rh, &hp, &r| *d_ar = d_rh * hp * r * (A::one() - r));
-                    Zip::from(&mut *carry)
-                        .and(&d_h)
-                        .and(&z)
-                        .and(&*d_reset_hidden)
-                        .and(&r)
-                        .for_each(|c, &dh, &z, &d_rh, &r| *c = dh * z + d_rh * r);
-                    matmul_serial(A::one(), &d_az, &p.update.w_h.t(), A::one(), carry);
-                    matmul_serial(A::one(), &d_ar, &p.reset.w_h.t(), A::one(), carry);
-                }
-            },
-            || {
-                matmul_serial(A::one(), &h_all.t(), &d_logits, A::zero(), w_hq);
-                sum_rows_into(b_q, d_logits);
-            },
-        );
-
-        // Gate weights, all time steps at once.
-        matmul(
-            A::one(),
-            &h_prev_all.t(),
-            &*d_update,
-            A::zero(),
-            &mut g.update.w_h,
-        );
-        matmul(
-            A::one(),
-            &h_prev_all.t(),
-            &*d_reset,
-            A::zero(),
-            &mut g.reset.w_h,
-        );
-        matmul(
-            A::one(),
-            &reset_hidden.t(),
-            &*d_candidate,
-            A::zero(),
-            &mut g.candidate.w_h,
-        );
-        let rows = inputs.iter().copied();
-        scatter_rows(
-            &mut g.update.w_x,
-            &mut g.update.b,
-            d_update.view(),
-            rows.clone(),
-        );
-        scatter_rows(
-            &mut g.reset.w_x,
-            &mut g.reset.b,
-            d_reset.view(),
-            rows.clone(),
-        );
-        scatter_rows(
-            &mut g.candidate.w_x,
-            &mut g.candidate.b,
-            d_candidate.view(),
-            rows,
-        );
+        self.parts().backward(d_logits);
     }
 
     fn params(&self) -> &GruParams<A> {

@@ -1,33 +1,30 @@
 //! The from-scratch LSTM's fast twin: the same network and the same numbers
 //! as [`crate::scratch::LstmScratch`] (a test compares them in f64), with the
-//! input products gathered for all steps at once, vectorised gates and the
-//! output layer's weight gradient on the second core.
+//! input products gathered for all steps at once, vectorised gates, and the
+//! output layer overlapped with the recurrence by [`super::engine`]; the walk
+//! through time is in [`super::lstm_steps`].
 
-use super::linalg::{matmul, matmul_serial, output_layer};
-use super::math::vectorized;
-use super::rows::{gather_rows, scatter_rows, sum_rows_into};
+use super::engine::{Output, Parts, Pipeline};
+use super::lstm_steps::LstmSteps;
+use super::rows::gather_rows;
 use crate::model::RecurrentModel;
 use crate::real::Real;
 use crate::scratch::{GatedParams, LstmParams, LstmState};
-use ndarray::{s, Array2, ArrayView2, Axis, Zip};
+use ndarray::{s, Array2, ArrayView2};
 
 /// The LSTM as a fast trainable model: what [`crate::scratch::LstmScratch`] computes,
-/// with the buffers and the core sharing of the fast engine.
+/// run by the two-core [`super::engine`].
 ///
 /// The formulas are those of [`crate::scratch::LstmScratch`]; what differs is the
 /// order of work. The input products \\(X_t W_{x\cdot}\\) of every step are
 /// row gathers done before the recurrence, into one `(T n, h)` buffer per
-/// gate; the output layer is one product over all steps,
-/// \\(Y = [H_1; \dots; H_T] W_{hq} + b_q\\), and so are its gradients
-/// \\(\partial W_{hq} = H^\top \partial Y\\) and \\(\partial H^{out} = \partial Y W_{hq}^\top\\);
-/// the walk back through time then fills every gate's \\(\partial A^g\\) buffer,
+/// gate; the output layer \\(Y = [H_1; \dots; H_T] W_{hq} + b_q\\) and its
+/// gradients \\(\partial W_{hq} = H^\top \partial Y\\), \\(\partial H^{out} = \partial Y W_{hq}^\top\\)
+/// run chunk by chunk beside the recurrence; the walk back through time fills every gate's \\(\partial A^g\\) buffer,
 /// and each \\(\partial W_{hg} = [H_0; \dots; H_{T-1}]^\top \partial A^g\\) is one product.
 /// \\(\partial H_0\\) is [`RecurrentModel::state_grad`].
 ///
 /// Buffers are kept between calls, so a training step allocates nothing per time step.
-/// The per-step products run on the calling thread (they are small); the
-/// output layer's weight gradient runs on a second thread while the pass goes
-/// back through time, as in [`super::RnnFast`].
 ///
 /// ```
 /// use d2l_rnn::model::RecurrentModel;
@@ -65,10 +62,8 @@ pub struct LstmFast<A = f32> {
     candidate: Array2<A>,
     /// `tanh(C_t)`.
     tanh_cells: Array2<A>,
-    /// `Y`, `(num_steps * batch_size, vocab_size)`.
-    logits: Array2<A>,
-    /// `dY W_hqᵀ`, then the total `dH_t`, `(num_steps * batch_size, num_hiddens)`.
-    d_hiddens: Array2<A>,
+    /// The total `dH_t` of one step, `(batch_size, num_hiddens)`.
+    d_hidden: Array2<A>,
     /// `dA^i_t`, same shape; the same for the next three.
     d_input: Array2<A>,
     /// `dA^f_t`.
@@ -83,6 +78,8 @@ pub struct LstmFast<A = f32> {
     carry_h: Array2<A>,
     /// `dC^next_{t-1}`, ends as `dC_0`, `(batch_size, num_hiddens)`.
     carry_c: Array2<A>,
+    /// The output layer and the overlap of the two cores.
+    engine: Pipeline<A>,
 }
 
 impl<A: Real> LstmFast<A> {
@@ -107,9 +104,10 @@ impl<A: Real> LstmFast<A> {
     /// Resizes the buffers when the batch shape changes (training and
     /// prediction use different shapes); a no-op otherwise.
     fn ensure_buffers(&mut self, batch_size: usize, num_steps: usize) {
-        let (h, q) = (self.params.num_hiddens(), self.params.vocab_size());
+        let h = self.params.num_hiddens();
         let rows = batch_size * num_steps;
-        if self.logits.dim() != (rows, q) || self.hiddens.dim() != (rows + batch_size, h) {
+        let shape = (num_steps, batch_size);
+        if self.inputs.dim() != shape || self.hiddens.dim() != (rows + batch_size, h) {
             self.inputs = Array2::zeros((num_steps, batch_size));
             self.hiddens = Array2::zeros((rows + batch_size, h));
             self.cells = Array2::zeros((rows + batch_size, h));
@@ -119,7 +117,6 @@ impl<A: Real> LstmFast<A> {
                 &mut self.output_gate,
                 &mut self.candidate,
                 &mut self.tanh_cells,
-                &mut self.d_hiddens,
                 &mut self.d_input,
                 &mut self.d_forget,
                 &mut self.d_output,
@@ -127,10 +124,92 @@ impl<A: Real> LstmFast<A> {
             ] {
                 *buffer = Array2::zeros((rows, h));
             }
-            self.logits = Array2::zeros((rows, q));
-            for buffer in [&mut self.d_cell, &mut self.carry_h, &mut self.carry_c] {
+            for buffer in [
+                &mut self.d_hidden,
+                &mut self.d_cell,
+                &mut self.carry_h,
+                &mut self.carry_c,
+            ] {
                 *buffer = Array2::zeros((batch_size, h));
             }
+        }
+    }
+}
+
+impl<A: Real> LstmFast<A> {
+    /// Takes a mini-batch `(batch_size, num_steps)`: stores the inputs
+    /// time-major with `(H_0, C_0)`, and gathers the input products of every
+    /// step, \\(X_t W_{x\cdot} + b_\cdot\\), into the gate buffers.
+    fn load(&mut self, inputs: ArrayView2<'_, usize>, state: &LstmState<A>) {
+        let (n, steps) = inputs.dim();
+        self.ensure_buffers(n, steps);
+        self.inputs.assign(&inputs.t());
+        let p = &self.params;
+        let rows = self.inputs.iter().copied(); // time-major, as the buffers
+        for (buffer, gate) in [
+            (&mut self.input_gate, &p.input),
+            (&mut self.forget_gate, &p.forget),
+            (&mut self.output_gate, &p.output),
+            (&mut self.candidate, &p.candidate),
+        ] {
+            gather_rows(buffer.view_mut(), &gate.w_x, &gate.b, rows.clone()); // [T n, h]
+        }
+        self.hiddens.slice_mut(s![..n, ..]).assign(&state.0);
+        self.cells.slice_mut(s![..n, ..]).assign(&state.1);
+    }
+
+    /// `(H_T, C_T)` into `state`.
+    fn final_state(&self, state: &mut LstmState<A>) {
+        let last = self.hiddens.nrows() - state.0.nrows();
+        state.0.assign(&self.hiddens.slice(s![last.., ..]));
+        state.1.assign(&self.cells.slice(s![last.., ..]));
+    }
+
+    /// The model as the engine sees it (see [`Parts`]).
+    fn parts(&mut self) -> Parts<'_, A, LstmSteps<'_, A>> {
+        let LstmFast {
+            params: p,
+            grads: g,
+            inputs,
+            hiddens,
+            cells,
+            input_gate,
+            forget_gate,
+            output_gate,
+            candidate,
+            tanh_cells,
+            d_hidden,
+            d_input,
+            d_forget,
+            d_output,
+            d_candidate,
+            d_cell,
+            carry_h,
+            carry_c,
+            engine,
+        } = self;
+        Parts {
+            rec: LstmSteps {
+                p: [&p.input, &p.forget, &p.output, &p.candidate],
+                g: [&mut g.input, &mut g.forget, &mut g.output, &mut g.candidate],
+                inputs,
+                hiddens,
+                cells,
+                gates: [input_gate, forget_gate, output_gate, candidate],
+                tanh_cells,
+                d_hidden,
+                d_gates: [d_input, d_forget, d_output, d_candidate],
+                d_cell,
+                carry_h,
+                carry_c,
+            },
+            out: Output {
+                weight: p.w_hq.view(),
+                bias: p.b_q.view(),
+            },
+            engine,
+            d_weight: g.w_hq.view_mut().reversed_axes(),
+            d_bias: g.b_q.view_mut(),
         }
     }
 }
@@ -178,215 +257,25 @@ impl<A: Real> RecurrentModel for LstmFast<A> {
         inputs: ArrayView2<'_, usize>,
         state: &mut LstmState<A>,
     ) -> ArrayView2<'_, A> {
-        self.advance(inputs, state);
-        let (p, n) = (&self.params, inputs.nrows());
-        output_layer(&self.hiddens, n, &p.w_hq, &p.b_q, &mut self.logits);
-        self.logits.view()
+        let (n, steps) = inputs.dim();
+        self.load(inputs, state);
+        let mut parts = self.parts();
+        parts.engine.forward(steps, n, &mut parts.rec, parts.out);
+        self.final_state(state);
+        self.engine.logits()
     }
 
     fn advance(&mut self, inputs: ArrayView2<'_, usize>, state: &mut LstmState<A>) {
         let (n, steps) = inputs.dim();
-        self.ensure_buffers(n, steps);
-        self.inputs.assign(&inputs.t());
-        let p = &self.params;
-        // Input products of every step at once: X_t W_x· + b_· is a row gather.
-        let rows = self.inputs.iter().copied(); // time-major, as the buffers
-        gather_rows(
-            self.input_gate.view_mut(),
-            &p.input.w_x,
-            &p.input.b,
-            rows.clone(),
-        ); // [T n, h]
-        gather_rows(
-            self.forget_gate.view_mut(),
-            &p.forget.w_x,
-            &p.forget.b,
-            rows.clone(),
-        );
-        gather_rows(
-            self.output_gate.view_mut(),
-            &p.output.w_x,
-            &p.output.b,
-            rows.clone(),
-        );
-        gather_rows(
-            self.candidate.view_mut(),
-            &p.candidate.w_x,
-            &p.candidate.b,
-            rows,
-        );
-        self.hiddens.slice_mut(s![..n, ..]).assign(&state.0);
-        self.cells.slice_mut(s![..n, ..]).assign(&state.1);
-        // The recurrence: small products, kept on this thread.
-        for t in 0..steps {
-            let now = s![t * n..(t + 1) * n, ..];
-            let (h_done, mut h_rest) = self.hiddens.view_mut().split_at(Axis(0), (t + 1) * n);
-            let (c_done, mut c_rest) = self.cells.view_mut().split_at(Axis(0), (t + 1) * n);
-            let h_prev = h_done.slice(s![t * n.., ..]); // [n, h]
-            let c_prev = c_done.slice(s![t * n.., ..]); // [n, h]
-            let mut i = self.input_gate.slice_mut(now); // [n, h]
-            let mut f = self.forget_gate.slice_mut(now); // [n, h]
-            let mut o = self.output_gate.slice_mut(now); // [n, h]
-            let mut c_tilda = self.candidate.slice_mut(now); // [n, h]
-            let mut tanh_c = self.tanh_cells.slice_mut(now); // [n, h]
-            matmul_serial(A::one(), &h_prev, &p.input.w_h, A::one(), &mut i);
-            matmul_serial(A::one(), &h_prev, &p.forget.w_h, A::one(), &mut f);
-            matmul_serial(A::one(), &h_prev, &p.output.w_h, A::one(), &mut o);
-            matmul_serial(A::one(), &h_prev, &p.candidate.w_h, A::one(), &mut c_tilda);
-            vectorized(
-                #[inline(always)]
-                || {
-                    Zip::from(&mut i)
-                        .and(&mut f)
-                        .and(&mut o)
-                        .and(&mut c_tilda)
-                        .for_each(|i, f, o, c| {
-                            *i = i.sigmoid_fast();
-                            *f = f.sigmoid_fast();
-                            *o = o.sigmoid_fast();
-                            *c = c.tanh_fast();
-                        });
-                    Zip::from(c_rest.slice_mut(s![..n, ..]))
-                        .and(&mut tanh_c)
-                        .and(&f)
-                        .and(&c_prev)
-                        .and(&i)
-                        .and(&c_tilda)
-                        .for_each(|c, tc, &f, &cp, &i, &ct| {
-                            *c = f * cp + i * ct;
-                            *tc = c.tanh_fast();
-                        });
-                    Zip::from(h_rest.slice_mut(s![..n, ..]))
-                        .and(&o)
-                        .and(&tanh_c)
-                        .for_each(|h, &o, &tc| *h = o * tc);
-                },
-            );
-        }
-        state.0.assign(&self.hiddens.slice(s![steps * n.., ..]));
-        state.1.assign(&self.cells.slice(s![steps * n.., ..]));
+        self.load(inputs, state);
+        let width = self.params.num_hiddens();
+        let mut parts = self.parts();
+        parts.engine.advance(steps, n, width, &mut parts.rec);
+        self.final_state(state);
     }
 
     fn backward(&mut self, d_logits: ArrayView2<'_, A>) {
-        let (steps, n) = self.inputs.dim();
-        let LstmFast {
-            params: p,
-            grads: g,
-            inputs,
-            hiddens,
-            cells,
-            input_gate,
-            forget_gate,
-            output_gate,
-            candidate,
-            tanh_cells,
-            d_hiddens,
-            d_input,
-            d_forget,
-            d_output,
-            d_candidate,
-            d_cell,
-            carry_h,
-            carry_c,
-            ..
-        } = self;
-        let h_all = hiddens.slice(s![n.., ..]); // [T n, h]
-        let h_prev_all = hiddens.slice(s![..steps * n, ..]); // [T n, h]
-        let c_prev_all = cells.slice(s![..steps * n, ..]); // [T n, h]
-
-        // dH^out for all time steps in one product.
-        matmul(A::one(), &d_logits, &p.w_hq.t(), A::zero(), d_hiddens);
-
-        // Two independent jobs, one per core: the sequential pass back
-        // through time, and the output layer's weight gradient.
-        let (w_hq, b_q) = (&mut g.w_hq, &mut g.b_q);
-        rayon::join(
-            || {
-                carry_h.fill(A::zero());
-                carry_c.fill(A::zero());
-                for t in (0..steps).rev() {
-                    let now = s![t * n..(t + 1) * n, ..];
-                    let mut d_h = d_hiddens.slice_mut(now); // [n, h], becomes dH_t
-                    let (i, f) = (input_gate.slice(now), forget_gate.slice(now));
-                    let (o, c_tilda) = (output_gate.slice(now), candidate.slice(now));
-                    let tanh_c = tanh_cells.slice(now);
-                    let c_prev = c_prev_all.slice(now);
-                    let mut d_ai = d_input.slice_mut(now); // [n, h]
-                    let mut d_af = d_forget.slice_mut(now); // [n, h]
-                    let mut d_ao = d_output.slice_mut(now); // [n, h]
-                    let mut d_ac = d_candidate.slice_mut(now); // [n, h]
-                    d_h += &*carry_h;
-                    Zip::from(&mut *d_cell)
-                        .and(&mut d_ao)
-                        .and(&*carry_c)
-                        .and(&d_h)
-                        .and(&o)
-                        .and(&tanh_c)
-                        .for_each(|dc, d_ao, &cc, &dh, &o, &tc| {
-                            *dc = cc + dh * o * (A::one() - tc * tc);
-                            *d_ao = dh * tc * o * (A::one() - o);
-                        });
-                    Zip::from(&mut d_ai)
-                        .and(&mut d_ac)
-                        .and(&*d_cell)
-                        .and(&i)
-                        .and(&c_tilda)
-                        .for_each(|d_ai, d_ac, &dc, &i, &ct| {
-                            *d_ai = dc * ct * i * (A::one() - i);
-                            *d_ac = dc * i * (A::one() - ct * ct);
-                        });
-                    Zip::from(&mut d_af)
-                        .and(&mut *carry_c)
-                        .and(&*d_cell)
-                        .and(&c_prev)
-                        .and(&f)
-                        .for_each(|d_af, cc, &dc, &cp, &f| {
-                            *d_af = dc * cp * f * (A::one() - f);
-                            *cc = dc * f;
-                        });
-                    matmul_serial(A::one(), &d_ai, &p.input.w_h.t(), A::zero(), carry_h);
-                    matmul_serial(A::one(), &d_af, &p.forget.w_h.t(), A::one(), carry_h);
-                    matmul_serial(A::one(), &d_ao, &p.output.w_h.t(), A::one(), carry_h);
-                    matmul_serial(A::one(), &d_ac, &p.candidate.w_h.t(), A::one(), carry_h);
-                }
-            },
-            || {
-                matmul_serial(A::one(), &h_all.t(), &d_logits, A::zero(), w_hq);
-                sum_rows_into(b_q, d_logits);
-            },
-        );
-
-        // Gate weights, all time steps at once.
-        let rows = inputs.iter().copied();
-        for (w_h, w_x, b, d_a) in [
-            (
-                &mut g.input.w_h,
-                &mut g.input.w_x,
-                &mut g.input.b,
-                &*d_input,
-            ),
-            (
-                &mut g.forget.w_h,
-                &mut g.forget.w_x,
-                &mut g.forget.b,
-                &*d_forget,
-            ),
-            (
-                &mut g.output.w_h,
-                &mut g.output.w_x,
-                &mut g.output.b,
-                &*d_output,
-            ),
-            (
-                &mut g.candidate.w_h,
-                &mut g.candidate.w_x,
-                &mut g.candidate.b,
-                &*d_candidate,
-            ),
-        ] {
-            matmul(A::one(), &h_prev_all.t(), d_a, A::zero(), w_h);
-            scatter_rows(w_x, b, d_a.view(), rows.clone());
-        }
+        self.parts().backward(d_logits);
     }
 
     fn params(&self) -> &LstmParams<A> {

@@ -9,8 +9,10 @@
 //!   and keep every buffer between calls (nothing is allocated per step);
 //! - stack all hidden states and multiply them by \\(W_{hq}\\) in one
 //!   product, forwards and backwards;
-//! - share a mini-batch between two cores ([`pipeline`]): one walks through
-//!   time while the other computes the output layer of the steps already done;
+//! - share a mini-batch between two cores through the one [`engine`] that
+//!   every trainable model (these three and the concise `RNNModel`) runs
+//!   through: one core walks through time while both compute the output
+//!   layer of the steps already done, and back again;
 //! - compute \\(e^x\\), \\(\tanh\\) and \\(\sigma\\) as polynomials compiled
 //!   for AVX2 ([`math`]) and multiply with tuned kernels ([`linalg`]).
 //!
@@ -23,10 +25,13 @@
 //! Both kinds share the parameter types ([`crate::scratch::RnnParams`], …),
 //! so checkpoints and optimisers do not care which one trained.
 
+pub mod engine;
 mod gemm;
 mod gru;
+mod gru_steps;
 pub mod linalg;
 mod lstm;
+mod lstm_steps;
 pub mod math;
 pub mod pipeline;
 mod rnn;

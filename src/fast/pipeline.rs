@@ -1,8 +1,8 @@
-//! Sharing one training step between two cores.
+//! The pieces [`super::engine`] shares a training step between two cores with.
 //!
 //! A recurrent network's step has a short sequential chain (the recurrence,
 //! forwards and backwards through time) and large products that are
-//! independent across time steps (the output layer). The models cut the
+//! independent across time steps (the output layer). The engine cuts the
 //! time axis into chunks of [`chunk_steps`] steps: one thread walks the
 //! chain chunk by chunk, marking each chunk [`Flags::set`] when it is done,
 //! and both threads [`Queue::claim`] the independent products, each waiting

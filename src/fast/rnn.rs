@@ -1,18 +1,18 @@
 //! The from-scratch RNN's fast twin: the same network and the same numbers
 //! as [`crate::scratch::RnnScratch`] (a test compares them in f64), computed
-//! by the two-core pipeline of [`super::pipeline`].
+//! by the two-core [`super::engine`].
 
-use super::linalg::matmul_serial;
+use super::engine::{copy_rows, Output, Parts, Pipeline, Recurrence};
 use super::math::tanh_inplace;
-use super::pipeline::{chain_matmul, chunk_steps, lock, DenseGradBlocks, Flags, Queue};
+use super::pipeline::chain_matmul;
 use crate::model::RecurrentModel;
 use crate::real::Real;
 use crate::scratch::{GatedParams, RnnParams};
 use ndarray::{s, Array2, ArrayView1, ArrayView2, ArrayViewMut2, Axis, Zip};
-use std::sync::Mutex;
+use std::ops::Range;
 
 /// The section's RNN as a fast trainable model: what [`crate::scratch::RnnScratch`]
-/// computes, pipelined over two cores (see [`super::pipeline`]).
+/// computes, pipelined over two cores by [`super::engine`].
 ///
 /// **Forward**, for inputs \\(x\\) `(batch_size n, num_steps T)` of indices:
 /// \\(A_t = W_{xh}\[x_{:,t}\] + H_{t-1} W_{hh} + b_h\\) (the one-hot product is a
@@ -52,12 +52,12 @@ pub struct RnnFast<A = f32> {
     inputs: Array2<usize>,
     /// `[H_0; H_1; ...; H_T]`, `((num_steps + 1) * batch_size, num_hiddens)`.
     hiddens: Array2<A>,
-    /// `O`, `(num_steps * batch_size, vocab_size)`.
-    logits: Array2<A>,
-    /// `dH`, then `dA`, `(num_steps * batch_size, num_hiddens)`.
-    d_hiddens: Array2<A>,
+    /// `dA`, `(num_steps * batch_size, num_hiddens)`.
+    d_pre: Array2<A>,
     /// `dA_{t+1} W_hh^T`, ends as `dH_0`, `(batch_size, num_hiddens)`.
     carry: Array2<A>,
+    /// The output layer and the overlap of the two cores.
+    engine: Pipeline<A>,
 }
 
 impl<A: Real> RnnFast<A> {
@@ -69,60 +69,161 @@ impl<A: Real> RnnFast<A> {
             grads,
             inputs: Array2::zeros((0, 0)),
             hiddens: Array2::zeros((0, 0)),
-            logits: Array2::zeros((0, 0)),
-            d_hiddens: Array2::zeros((0, 0)),
+            d_pre: Array2::zeros((0, 0)),
             carry: Array2::zeros((0, 0)),
+            engine: Pipeline::default(),
         }
     }
 
-    /// Resizes the buffers when the batch shape changes (training and
-    /// prediction use different shapes); a no-op otherwise.
-    fn ensure_buffers(&mut self, batch_size: usize, num_steps: usize) {
-        let (h, q) = (self.params.num_hiddens(), self.params.vocab_size());
-        let rows = batch_size * num_steps;
-        if self.logits.dim() != (rows, q) || self.hiddens.dim() != (rows + batch_size, h) {
-            self.inputs = Array2::zeros((num_steps, batch_size));
-            self.hiddens = Array2::zeros((rows + batch_size, h));
-            self.logits = Array2::zeros((rows, q));
-            self.d_hiddens = Array2::zeros((rows, h));
-            self.carry = Array2::zeros((batch_size, h));
+    /// Takes a mini-batch `(batch_size, num_steps)` of indices: resizes the
+    /// buffers when the shape changes (training and prediction use
+    /// different shapes) and stores the inputs time-major with `H_0`.
+    fn load(&mut self, inputs: ArrayView2<'_, usize>, state: &Array2<A>) {
+        let (n, steps) = inputs.dim();
+        let h = self.params.num_hiddens();
+        let rows = n * steps;
+        if self.hiddens.dim() != (rows + n, h) || self.inputs.dim() != (steps, n) {
+            self.inputs = Array2::zeros((steps, n));
+            self.hiddens = Array2::zeros((rows + n, h));
+            self.d_pre = Array2::zeros((rows, h));
+            self.carry = Array2::zeros((n, h));
+        }
+        self.inputs.assign(&inputs.t());
+        self.hiddens.slice_mut(s![..n, ..]).assign(state);
+    }
+
+    /// The model as the engine sees it: the recurrence (with the hidden
+    /// layer's weights and gradients), the output layer, the engine, and
+    /// the output layer's gradients (`W_hq` is stored `(in, out)`: its
+    /// transpose is the dense layer's weight).
+    fn parts(&mut self) -> Parts<'_, A, RnnSteps<'_, A>> {
+        let RnnFast {
+            params,
+            grads,
+            inputs,
+            hiddens,
+            d_pre,
+            carry,
+            engine,
+        } = self;
+        let steps = RnnSteps {
+            p: &params.hidden,
+            g: &mut grads.hidden,
+            inputs,
+            hiddens,
+            d_pre,
+            carry,
+        };
+        let out = Output {
+            weight: params.w_hq.view(),
+            bias: params.b_q.view(),
+        };
+        Parts {
+            rec: steps,
+            out,
+            engine,
+            d_weight: grads.w_hq.view_mut().reversed_axes(),
+            d_bias: grads.b_q.view_mut(),
         }
     }
 }
 
-/// The recurrence alone, one step after another on this thread: fills
-/// `[H_0; H_1; …; H_T]` of `hiddens` from `state` and leaves `H_T` in `state`.
-fn recur_serial<A: Real>(
-    p: &RnnParams<A>,
-    inputs: &Array2<usize>,
-    hiddens: &mut Array2<A>,
-    state: &mut Array2<A>,
-) {
-    let (steps, n) = inputs.dim();
-    hiddens.slice_mut(s![..n, ..]).assign(state);
-    for t in 0..steps {
-        let (done, mut rest) = hiddens.view_mut().split_at(Axis(0), (t + 1) * n);
-        let h_prev = done.slice(s![t * n.., ..]);
-        recurrence_step(p, inputs.row(t), &h_prev, rest.slice_mut(s![..n, ..]));
-    }
-    state.assign(&hiddens.slice(s![steps * n.., ..]));
+/// The RNN's walk through time, for [`Pipeline`]: \(H_t = \tanh(W_{xh}[x_t] + b_h + H_{t-1} W_{hh})\)
+/// forwards, \(\partial A_t = (\partial H_t + \partial A_{t+1} W_{hh}^\top) \odot (1 - H_t^2)\) backwards,
+/// with each chunk's share of \(\partial W_{hh}\), \(\partial b_h\) and \(\partial W_{xh}\).
+struct RnnSteps<'a, A> {
+    p: &'a crate::scratch::Gate<A>,
+    g: &'a mut crate::scratch::Gate<A>,
+    inputs: &'a Array2<usize>,
+    hiddens: &'a mut Array2<A>,
+    d_pre: &'a mut Array2<A>,
+    carry: &'a mut Array2<A>,
 }
 
-/// One time step, \\(H_t = \tanh(W_{xh}[x_t] + b_h + H_{t-1} W_{hh})\\), written
+impl<A: Real> Recurrence<A> for RnnSteps<'_, A> {
+    fn forward_chunk(&mut self, steps: Range<usize>, out: ArrayViewMut2<'_, A>) {
+        let n = self.inputs.ncols();
+        for t in steps.clone() {
+            let (done, mut rest) = self.hiddens.view_mut().split_at(Axis(0), (t + 1) * n);
+            let h_prev = done.slice(s![t * n.., ..]);
+            recurrence_step(
+                self.p,
+                self.inputs.row(t),
+                &h_prev,
+                rest.slice_mut(s![..n, ..]),
+            );
+        }
+        copy_rows(
+            self.hiddens,
+            (steps.start + 1) * n..(steps.end + 1) * n,
+            out,
+        );
+    }
+
+    fn backward_chunk(&mut self, steps: Range<usize>, d_out: ArrayView2<'_, A>) {
+        let n = self.inputs.ncols();
+        let g = &mut *self.g;
+        if steps.end * n == self.d_pre.nrows() {
+            // The last chunk comes first: start every sum at zero.
+            self.carry.fill(A::zero());
+            g.w_h.fill(A::zero());
+            g.b.fill(A::zero());
+            g.w_x.fill(A::zero());
+        }
+        let rows = steps.start * n..steps.end * n;
+        // Last step first: dA_t = (dH_t + dA_{t+1} W_hh^T) ⊙ (1 - H_t²).
+        for t in steps.clone().rev() {
+            let now = t * n..(t + 1) * n;
+            let mut d_a = self.d_pre.slice_mut(s![now.clone(), ..]); // [n, h]
+            let d_h = d_out.slice(s![(t - steps.start) * n..(t + 1 - steps.start) * n, ..]);
+            let h_t = self.hiddens.slice(s![now.start + n..now.end + n, ..]);
+            Zip::from(&mut d_a)
+                .and(&d_h)
+                .and(&*self.carry)
+                .and(&h_t)
+                .for_each(|d, &o, &c, &h| *d = (o + c) * (A::one() - h * h));
+            chain_matmul(
+                A::one(),
+                &d_a.view(),
+                &self.p.w_h.t(),
+                A::zero(),
+                &mut self.carry.view_mut(),
+            );
+        }
+        // This chunk's share of dW_hh, db_h and dW_xh.
+        let d_chunk = self.d_pre.slice(s![rows.clone(), ..]);
+        let h_prev = self.hiddens.slice(s![rows, ..]);
+        chain_matmul(
+            A::one(),
+            &h_prev.t(),
+            &d_chunk,
+            A::one(),
+            &mut g.w_h.view_mut(),
+        );
+        let xs = self.inputs.slice(s![steps, ..]);
+        for (row, &x) in d_chunk.outer_iter().zip(xs.iter()) {
+            g.b += &row;
+            let mut w = g.w_x.row_mut(x);
+            w += &row;
+        }
+    }
+}
+
+/// One time step, \(H_t = \tanh(W_{xh}[x_t] + b_h + H_{t-1} W_{hh})\), written
 /// into `a` `(n, h)`; `xs` holds the `n` input indices, `h_prev` is `(n, h)`.
 fn recurrence_step<A: Real>(
-    p: &RnnParams<A>,
+    p: &crate::scratch::Gate<A>,
     xs: ArrayView1<'_, usize>,
     h_prev: &ArrayView2<'_, A>,
     mut a: ArrayViewMut2<'_, A>,
 ) {
     for (mut row, &x) in a.outer_iter_mut().zip(xs) {
         Zip::from(&mut row)
-            .and(&p.hidden.w_x.row(x))
-            .and(&p.hidden.b)
+            .and(&p.w_x.row(x))
+            .and(&p.b)
             .for_each(|a, &w, &b| *a = w + b);
     }
-    chain_matmul(A::one(), h_prev, &p.hidden.w_h.view(), A::one(), &mut a);
+    chain_matmul(A::one(), h_prev, &p.w_h.view(), A::one(), &mut a);
     match a.as_slice_mut() {
         Some(a) => tanh_inplace(a),
         None => a.mapv_inplace(A::tanh_fast),
@@ -165,180 +266,24 @@ impl<A: Real> RecurrentModel for RnnFast<A> {
         state: &mut Array2<A>,
     ) -> ArrayView2<'_, A> {
         let (n, steps) = inputs.dim();
-        self.ensure_buffers(n, steps);
-        self.inputs.assign(&inputs.t());
-        let RnnFast {
-            params: p,
-            inputs,
-            hiddens,
-            logits,
-            ..
-        } = self;
-        let k = chunk_steps(n);
-        if steps <= k {
-            // One chunk, nothing to overlap (writing text one character at
-            // a time, say): step through time, then one output product.
-            recur_serial(p, inputs, hiddens, state);
-            matmul_serial(
-                A::one(),
-                &hiddens.slice(s![n.., ..]),
-                &p.w_hq,
-                A::zero(),
-                logits,
-            );
-            *logits += &p.b_q;
-            return self.logits.view();
-        }
-        let (mut h0, mut h_rest) = hiddens.view_mut().split_at(Axis(0), n);
-        h0.assign(state);
-        // Chunks of `k` time steps: the recurrence fills one chunk of H at a
-        // time on one thread, while both threads compute O = H W_hq + b_q
-        // for the chunks already filled.
-        let rows = k * n;
-        let h_chunks: Vec<_> = h_rest
-            .axis_chunks_iter_mut(Axis(0), rows)
-            .map(Mutex::new)
-            .collect();
-        let o_chunks: Vec<_> = logits
-            .axis_chunks_iter_mut(Axis(0), rows)
-            .map(Mutex::new)
-            .collect();
-        let (filled, queue) = (Flags::new(h_chunks.len()), Queue::new(h_chunks.len()));
-        let outputs = || {
-            while let Some(c) = queue.claim() {
-                filled.wait(c);
-                let h = lock(&h_chunks[c]);
-                let mut o = lock(&o_chunks[c]);
-                matmul_serial(A::one(), &*h, &p.w_hq, A::zero(), &mut *o);
-                *o += &p.b_q;
-            }
-        };
-        let recurrence = || {
-            // H_t = tanh(W_xh[x_t] + b_h + H_{t-1} W_hh), chunk by chunk;
-            // `carry` holds the last H of the previous chunk.
-            let mut carry = state.clone();
-            for (c, chunk) in h_chunks.iter().enumerate() {
-                let mut h = lock(chunk);
-                for j in 0..h.nrows() / n {
-                    let (done, mut rest) = h.view_mut().split_at(Axis(0), j * n);
-                    let a = rest.slice_mut(s![..n, ..]); // [n, h], becomes H_t
-                    let x = inputs.row(c * k + j);
-                    if j == 0 {
-                        recurrence_step(p, x, &carry.view(), a);
-                    } else {
-                        recurrence_step(p, x, &done.slice(s![(j - 1) * n.., ..]), a);
-                    }
-                }
-                carry.assign(&h.slice(s![h.nrows() - n.., ..]));
-                drop(h);
-                filled.set(c);
-            }
-            state.assign(&carry);
-            outputs();
-        };
-        rayon::join(recurrence, outputs);
-        self.logits.view()
+        self.load(inputs, state);
+        let mut parts = self.parts();
+        parts.engine.forward(steps, n, &mut parts.rec, parts.out);
+        state.assign(&self.hiddens.slice(s![steps * n.., ..]));
+        self.engine.logits()
     }
 
     fn advance(&mut self, inputs: ArrayView2<'_, usize>, state: &mut Array2<A>) {
         let (n, steps) = inputs.dim();
-        self.ensure_buffers(n, steps);
-        self.inputs.assign(&inputs.t());
-        recur_serial(&self.params, &self.inputs, &mut self.hiddens, state);
+        self.load(inputs, state);
+        let width = self.params.num_hiddens();
+        let mut parts = self.parts();
+        parts.engine.advance(steps, n, width, &mut parts.rec);
+        state.assign(&self.hiddens.slice(s![steps * n.., ..]));
     }
 
     fn backward(&mut self, d_logits: ArrayView2<'_, A>) {
-        let n = self.inputs.ncols();
-        let RnnFast {
-            params: p,
-            grads: g,
-            inputs,
-            hiddens,
-            d_hiddens,
-            carry,
-            ..
-        } = self;
-        let h_all = hiddens.slice(s![n.., ..]); // [T n, h]
-        let k = chunk_steps(n);
-        let rows = k * n;
-        // Chunks of dH = dO W_hq^T, computed last chunk first by whichever
-        // thread claims them; the pass back through time turns each into dA.
-        let d_chunks: Vec<_> = d_hiddens
-            .axis_chunks_iter_mut(Axis(0), rows)
-            .map(Mutex::new)
-            .collect();
-        let m = d_chunks.len();
-        let (d_ready, d_queue) = (Flags::new(m), Queue::new(m));
-        let d_hidden_chunk = |i: usize| {
-            let c = m - 1 - i;
-            let mut d = lock(&d_chunks[c]);
-            let o = d_logits.slice(s![c * rows..c * rows + d.nrows(), ..]);
-            matmul_serial(A::one(), &o, &p.w_hq.t(), A::zero(), &mut *d);
-            drop(d);
-            d_ready.set(c);
-        };
-        // Blocks of dW_hq = H^T dO and db_q, independent of the rest
-        // (W_hq is stored (in, out): its transpose is the dense layer's W).
-        let output_grads = DenseGradBlocks::new(
-            g.w_hq.view_mut().reversed_axes(),
-            g.b_q.view_mut(),
-            h_all.view(),
-            d_logits,
-        );
-        let (w_hh, b_h, w_xh) = (&mut g.hidden.w_h, &mut g.hidden.b, &mut g.hidden.w_x);
-        rayon::join(
-            || {
-                carry.fill(A::zero());
-                w_hh.fill(A::zero());
-                b_h.fill(A::zero());
-                w_xh.fill(A::zero());
-                for c in (0..m).rev() {
-                    // Help with dH while the chunk needed next is not ready.
-                    while !d_ready.is_set(c) {
-                        match d_queue.claim() {
-                            Some(i) => d_hidden_chunk(i),
-                            None => d_ready.wait(c),
-                        }
-                    }
-                    let mut d_chunk = lock(&d_chunks[c]);
-                    // Last step first: rows of dH become dA_t.
-                    for j in (0..d_chunk.nrows() / n).rev() {
-                        let t = c * k + j;
-                        let mut d_a = d_chunk.slice_mut(s![j * n..(j + 1) * n, ..]); // [n, h]
-                        let h_t = h_all.slice(s![t * n..(t + 1) * n, ..]);
-                        Zip::from(&mut d_a)
-                            .and(&*carry)
-                            .and(&h_t)
-                            .for_each(|d, &c, &h| *d = (*d + c) * (A::one() - h * h));
-                        chain_matmul(
-                            A::one(),
-                            &d_a.view(),
-                            &p.hidden.w_h.t(),
-                            A::zero(),
-                            &mut carry.view_mut(),
-                        );
-                    }
-                    // This chunk's share of dW_hh, db_h and dW_xh.
-                    let start = c * rows;
-                    let h_prev = hiddens.slice(s![start..start + d_chunk.nrows(), ..]);
-                    let mut w_hh = w_hh.view_mut();
-                    chain_matmul(A::one(), &h_prev.t(), &d_chunk.view(), A::one(), &mut w_hh);
-                    let xs = inputs.slice(s![c * k..c * k + d_chunk.nrows() / n, ..]);
-                    for (row, &x) in d_chunk.outer_iter().zip(xs.iter()) {
-                        *b_h += &row;
-                        let mut w = w_xh.row_mut(x);
-                        w += &row;
-                    }
-                }
-                output_grads.work();
-            },
-            || {
-                while let Some(i) = d_queue.claim() {
-                    d_hidden_chunk(i);
-                }
-                output_grads.work();
-            },
-        );
+        self.parts().backward(d_logits);
     }
 
     fn params(&self) -> &RnnParams<A> {

@@ -31,6 +31,14 @@ pub struct LinearParams<A = f32> {
 }
 
 impl<A: Real> LinearParams<A> {
+    /// The layer as the fast engine's output layer: \\(W^\top\\) `(in, out)` and \\(b\\).
+    pub(crate) fn output(&self) -> crate::fast::engine::Output<'_, A> {
+        crate::fast::engine::Output {
+            weight: self.weight.t(),
+            bias: self.bias.view(),
+        }
+    }
+
     /// Zeros (for gradients, or to load a checkpoint into).
     pub fn zeros(in_features: usize, out_features: usize) -> Self {
         LinearParams {

@@ -1,11 +1,11 @@
 //! The section's `RNNModel`: a recurrent layer and a dense output layer.
 
+use super::engine::LayerSteps;
 use super::linear::LinearParams;
 use super::recurrent::{torch_repr, Cell, Engine, LayerState, Recurrent, RecurrentParams};
 use super::{ModelKind, RnnConfig};
 use crate::error::{positive, Error, Result};
-use crate::fast::linalg::matmul;
-use crate::fast::pipeline::DenseGradBlocks;
+use crate::fast::engine::Pipeline;
 use crate::model::{Parameters, Real, RecurrentModel};
 use ndarray::{s, Array2, ArrayView2, ArrayViewD, ArrayViewMutD};
 use std::fmt;
@@ -47,7 +47,8 @@ impl<A> Parameters<A> for RNNModelParams<A> {
 /// `(num_steps * batch, vocab_size)`, time-major as everywhere in this crate.
 /// The one-hot tensor is never built: its product with `weight_ih_l0` is a
 /// gather of columns, and the backward pass scatters into them. The dense
-/// layer is one product over all time steps, forward and backward.
+/// layer runs chunk by chunk beside the recurrence, forward and backward, in
+/// the crate's one engine ([`crate::fast::engine`]).
 ///
 /// It implements [`RecurrentModel`], so it trains through the one loop
 /// [`crate::train::train`] and writes text through [`crate::predict::predict_rnn`].
@@ -78,7 +79,8 @@ pub struct RNNModel<C, A = f32> {
     /// Their gradients after the last [`RecurrentModel::backward`].
     pub grads: RNNModelParams<A>,
     rnn: Engine<C, A>,
-    logits: Array2<A>,
+    /// The dense layer and the overlap of the two cores.
+    pipeline: Pipeline<A>,
 }
 
 impl<C: Cell<A>, A: Real> Clone for RNNModel<C, A> {
@@ -87,7 +89,7 @@ impl<C: Cell<A>, A: Real> Clone for RNNModel<C, A> {
             params: self.params.clone(),
             grads: self.grads.clone(),
             rnn: self.rnn.clone(),
-            logits: self.logits.clone(),
+            pipeline: self.pipeline.clone(),
         }
     }
 }
@@ -124,7 +126,7 @@ impl<C: Cell<A>, A: Real> RNNModel<C, A> {
                 dense: LinearParams::zeros(hidden, vocab_size).with_prefix("dense."),
             },
             rnn: engine,
-            logits: Array2::zeros((0, vocab_size)),
+            pipeline: Pipeline::default(),
         })
     }
 
@@ -165,7 +167,7 @@ impl<C: Cell<A>, A: Real> RNNModel<C, A> {
         state: Option<&C::State>,
     ) -> Result<(Array2<A>, C::State)> {
         self.try_forward(inputs, state)?;
-        Ok((self.logits.clone(), self.rnn.final_state()))
+        Ok((self.pipeline.logits().to_owned(), self.rnn.final_state()))
     }
 
     fn try_forward(
@@ -177,10 +179,20 @@ impl<C: Cell<A>, A: Real> RNNModel<C, A> {
         if let Some(st) = state {
             self.rnn.check_state(st, false)?;
         }
-        self.rnn.run_forward(&self.params.rnn, state);
-        self.params
-            .dense
-            .forward_into(&self.rnn.output(), &mut self.logits);
+        let (steps, n) = self.rnn.steps_batch();
+        let RNNModel {
+            params,
+            grads,
+            rnn,
+            pipeline,
+        } = self;
+        let mut layers = LayerSteps {
+            engine: rnn,
+            p: &params.rnn,
+            g: &mut grads.rnn,
+            state,
+        };
+        pipeline.forward(steps, n, &mut layers, params.dense.output());
         Ok(())
     }
 }
@@ -210,7 +222,7 @@ impl<C: Cell<A>, A: Real> RecurrentModel for RNNModel<C, A> {
             panic!("RNNModel::forward: {e}");
         }
         self.rnn.write_final_state(state);
-        self.logits.view()
+        self.pipeline.logits()
     }
 
     /// The recurrent layer alone: the dense layer is skipped. A stacked or
@@ -241,45 +253,31 @@ impl<C: Cell<A>, A: Real> RecurrentModel for RNNModel<C, A> {
 
     fn backward(&mut self, d_logits: ArrayView2<'_, A>) {
         assert!(
-            self.rnn.is_ready() && d_logits.dim() == self.logits.dim(),
+            self.rnn.is_ready() && d_logits.dim() == self.pipeline.logits().dim(),
             "RNNModel::backward: d_logits {:?} must follow a forward pass with logits {:?}",
             d_logits.dim(),
-            self.logits.dim()
+            self.pipeline.logits().dim()
         );
-        // dH = dO W_dense for all time steps in one product, written straight
-        // into the recurrent layer's output-gradient buffer.
-        {
-            let (_, mut d_hidden) = self.rnn.output_and_d_output();
-            matmul(
-                A::one(),
-                &d_logits,
-                &self.params.dense.weight,
-                A::zero(),
-                &mut d_hidden,
-            );
-        }
-        // Two cores: one goes back through time (and the layers), then helps
-        // the other with blocks of the dense layer's weight gradient (which
-        // reads H only).
-        let hidden = self.rnn.take_output();
         let RNNModel {
-            params, grads, rnn, ..
+            params,
+            grads,
+            rnn,
+            pipeline,
         } = self;
-        let dense = DenseGradBlocks::new(
-            grads.dense.weight.view_mut(),
-            grads.dense.bias.view_mut(),
-            hidden.view(),
+        let mut layers = LayerSteps {
+            engine: rnn,
+            p: &params.rnn,
+            g: &mut grads.rnn,
+            state: None,
+        };
+        let d_dense = &mut grads.dense;
+        pipeline.backward(
             d_logits,
+            &mut layers,
+            params.dense.output(),
+            d_dense.weight.view_mut(),
+            d_dense.bias.view_mut(),
         );
-        rayon::join(
-            || {
-                rnn.run_backward(&params.rnn, &mut grads.rnn, None, false);
-                dense.work();
-            },
-            || dense.work(),
-        );
-        drop(dense);
-        self.rnn.restore_output(hidden);
     }
 
     fn state_grad(&self) -> C::State {

@@ -15,7 +15,7 @@ use std::fmt;
 /// let hc = <(Array3<f32>, Array3<f32>)>::zeros((2, 3, 4));
 /// assert_eq!((hc.part(1).dim(), <(Array3<f32>, Array3<f32>) as LayerState<f32>>::NAMES), ((2, 3, 4), &["h", "c"][..]));
 /// ```
-pub trait LayerState<A>: Clone + fmt::Debug + crate::model::Parameters<A> {
+pub trait LayerState<A>: Clone + fmt::Debug + Send + Sync + crate::model::Parameters<A> {
     /// Names of the parts, as in error messages: `["h"]` or `["h", "c"]`.
     const NAMES: &'static [&'static str];
     /// A state of zeros with every part shaped `shape`.

@@ -9,6 +9,7 @@ use crate::fast::linalg::{matmul, matmul_serial};
 use crate::fast::math::vectorized;
 use crate::model::Real;
 use ndarray::{s, Array2, Axis, Zip};
+use std::ops::Range;
 
 impl<C: Cell<A>, A: Real> Engine<C, A> {
     /// Gradient of the initial state after [`Engine::run_backward`].
@@ -42,112 +43,157 @@ impl<C: Cell<A>, A: Real> Engine<C, A> {
         d_state_n: Option<&C::State>,
         want_d_input: bool,
     ) {
+        for l in (0..self.cfg.num_layers).rev() {
+            self.backward_layer(p, g, l, d_state_n, want_d_input);
+        }
+    }
+
+    /// Every direction of layer `l` back through all its steps.
+    pub(crate) fn backward_layer(
+        &mut self,
+        p: &RecurrentParams<A>,
+        g: &mut RecurrentParams<A>,
+        l: usize,
+        d_state_n: Option<&C::State>,
+        want_d_input: bool,
+    ) {
+        for d in 0..self.cfg.num_directions() {
+            self.begin_back(l, d, d_state_n);
+            self.backward_steps(p, l, d, 0..self.steps);
+            self.finish_back(p, g, l, d, want_d_input);
+        }
+    }
+
+    /// Layer `l`, direction `d`: the gradient arriving at the final state.
+    pub(crate) fn begin_back(&mut self, l: usize, d: usize, d_state_n: Option<&C::State>) {
+        let j = l * self.cfg.num_directions() + d;
+        let lstm = Self::parts() == 2;
+        let buf = &mut self.layers[l].dirs[d];
+        for (part, carry) in [&mut buf.carry_h, &mut buf.carry_c].into_iter().enumerate() {
+            if part == 1 && !lstm {
+                break;
+            }
+            match d_state_n {
+                Some(st) => carry.assign(&st.part(part).index_axis(Axis(0), j)),
+                None => carry.fill(A::zero()),
+            }
+        }
+    }
+
+    /// Layer `l`, direction `d`, back through processing steps `ks`, last first.
+    pub(crate) fn backward_steps(
+        &mut self,
+        p: &RecurrentParams<A>,
+        l: usize,
+        d: usize,
+        ks: Range<usize>,
+    ) {
         let (steps, n, hs) = (self.steps, self.batch, self.cfg.hidden_size);
         let dirs = self.cfg.num_directions();
         let (gh, cw) = (C::GATES * hs, C::CACHE * hs);
         let lstm = Self::parts() == 2;
+        let LayerBuffers {
+            dirs: bufs, d_y, ..
+        } = &mut self.layers[l];
+        let buf = &mut bufs[d];
+        let w = &p.cells[l * dirs + d];
+        for k in ks.rev() {
+            let t = if d == 0 { k } else { steps - 1 - k };
+            // dh_t = (from the output) + (from step k + 1)
+            Zip::from(&mut buf.d_h)
+                .and(&d_y.slice(s![t * n..(t + 1) * n, d * hs..(d + 1) * hs]))
+                .and(&buf.carry_h)
+                .for_each(|o, &a, &b| *o = a + b);
+            let h_all = buf.h.as_slice().expect("standard layout");
+            let c_prev: &[A] = if lstm {
+                &buf.c.as_slice().expect("standard layout")[k * n * hs..(k + 1) * n * hs]
+            } else {
+                &[]
+            };
+            let step = CellBackward {
+                hidden: hs,
+                h_prev: &h_all[k * n * hs..(k + 1) * n * hs],
+                h: &h_all[(k + 1) * n * hs..(k + 2) * n * hs],
+                c_prev,
+                cache: &buf.cache.as_slice().expect("standard layout")
+                    [k * n * cw..(k + 1) * n * cw],
+                dh: buf.d_h.as_slice_mut().expect("standard layout"),
+                dc: buf.carry_c.as_slice_mut().expect("standard layout"),
+                d_xw: &mut buf.d_xw.as_slice_mut().expect("standard layout")
+                    [t * n * gh..(t + 1) * n * gh],
+                d_hw: &mut buf.d_hw.as_slice_mut().expect("standard layout")
+                    [k * n * gh..(k + 1) * n * gh],
+            };
+            let cell = &self.cell;
+            vectorized(
+                #[inline(always)]
+                || cell.backward_step(step),
+            );
+            // dh_{t-1} = (direct part, left in d_h) + d(hw) W_hh
+            let d_hw = buf.d_hw.slice(s![k * n..(k + 1) * n, ..]);
+            matmul_serial(A::one(), &d_hw, &w.weight_hh, A::one(), &mut buf.d_h);
+            std::mem::swap(&mut buf.d_h, &mut buf.carry_h);
+        }
+    }
+
+    /// Layer `l`, direction `d`, after its walk back: the weight gradients,
+    /// all steps in one product each, and the gradient of the layer's input
+    /// (the layer below's output, or the dense input when `want_d_input`).
+    pub(crate) fn finish_back(
+        &mut self,
+        p: &RecurrentParams<A>,
+        g: &mut RecurrentParams<A>,
+        l: usize,
+        d: usize,
+        want_d_input: bool,
+    ) {
+        let (steps, n) = (self.steps, self.batch);
+        let j = l * self.cfg.num_directions() + d;
+        let (w, gw) = (&p.cells[j], &mut g.cells[j]);
         let want_d_x0 = want_d_input && !self.one_hot;
         if want_d_x0 && self.d_x0.dim() != self.x0.dim() {
             self.d_x0 = Array2::zeros(self.x0.dim());
         }
-        for l in (0..self.cfg.num_layers).rev() {
-            let (below, rest) = self.layers.split_at_mut(l);
-            let LayerBuffers {
-                dirs: bufs, d_y, ..
-            } = &mut rest[0];
-            for (d, buf) in bufs.iter_mut().enumerate() {
-                let j = l * dirs + d;
-                let (w, gw) = (&p.cells[j], &mut g.cells[j]);
-                // The gradient arriving at the final state.
-                for (part, carry) in [&mut buf.carry_h, &mut buf.carry_c].into_iter().enumerate() {
-                    if part == 1 && !lstm {
-                        break;
-                    }
-                    match d_state_n {
-                        Some(st) => carry.assign(&st.part(part).index_axis(Axis(0), j)),
-                        None => carry.fill(A::zero()),
-                    }
-                }
-                // Through time, last processed step first.
-                for k in (0..steps).rev() {
-                    let t = if d == 0 { k } else { steps - 1 - k };
-                    // dh_t = (from the output) + (from step k + 1)
-                    Zip::from(&mut buf.d_h)
-                        .and(&d_y.slice(s![t * n..(t + 1) * n, d * hs..(d + 1) * hs]))
-                        .and(&buf.carry_h)
-                        .for_each(|o, &a, &b| *o = a + b);
-                    let h_all = buf.h.as_slice().expect("standard layout");
-                    let c_prev: &[A] = if lstm {
-                        &buf.c.as_slice().expect("standard layout")[k * n * hs..(k + 1) * n * hs]
-                    } else {
-                        &[]
-                    };
-                    let step = CellBackward {
-                        hidden: hs,
-                        h_prev: &h_all[k * n * hs..(k + 1) * n * hs],
-                        h: &h_all[(k + 1) * n * hs..(k + 2) * n * hs],
-                        c_prev,
-                        cache: &buf.cache.as_slice().expect("standard layout")
-                            [k * n * cw..(k + 1) * n * cw],
-                        dh: buf.d_h.as_slice_mut().expect("standard layout"),
-                        dc: buf.carry_c.as_slice_mut().expect("standard layout"),
-                        d_xw: &mut buf.d_xw.as_slice_mut().expect("standard layout")
-                            [t * n * gh..(t + 1) * n * gh],
-                        d_hw: &mut buf.d_hw.as_slice_mut().expect("standard layout")
-                            [k * n * gh..(k + 1) * n * gh],
-                    };
-                    let cell = &self.cell;
-                    vectorized(
-                        #[inline(always)]
-                        || cell.backward_step(step),
-                    );
-                    // dh_{t-1} = (direct part, left in d_h) + d(hw) W_hh
-                    let d_hw = buf.d_hw.slice(s![k * n..(k + 1) * n, ..]);
-                    matmul_serial(A::one(), &d_hw, &w.weight_hh, A::one(), &mut buf.d_h);
-                    std::mem::swap(&mut buf.d_h, &mut buf.carry_h);
-                }
-                // Weight gradients, all steps in one product each.
-                let h_prev_all = buf.h.slice(s![..steps * n, ..]); // [T n, H], processing order
-                matmul(
-                    A::one(),
-                    &buf.d_hw.t(),
-                    &h_prev_all,
-                    A::zero(),
-                    &mut gw.weight_hh,
-                );
-                if self.cfg.bias {
-                    sum_rows(&buf.d_hw, &mut gw.bias_hh);
-                    sum_rows(&buf.d_xw, &mut gw.bias_ih);
-                }
-                if l == 0 && self.one_hot {
-                    // Scatter: column idx[r] of dW_ih gains row r of d(xw).
-                    gw.weight_ih.fill(A::zero());
-                    for (row, &c) in buf.d_xw.outer_iter().zip(&self.idx0) {
-                        let mut col = gw.weight_ih.column_mut(c);
-                        col += &row;
-                    }
-                } else {
-                    let x = if l == 0 {
-                        self.x0.view()
-                    } else {
-                        below[l - 1].y.view()
-                    };
-                    matmul(A::one(), &buf.d_xw.t(), &x, A::zero(), &mut gw.weight_ih);
-                }
-                // The input's gradient: the layer below's output, or the input itself.
-                let beta = if d == 0 { A::zero() } else { A::one() };
-                if l > 0 {
-                    matmul(
-                        A::one(),
-                        &buf.d_xw,
-                        &w.weight_ih,
-                        beta,
-                        &mut below[l - 1].d_y,
-                    );
-                } else if want_d_x0 {
-                    matmul(A::one(), &buf.d_xw, &w.weight_ih, beta, &mut self.d_x0);
-                }
+        let (below, rest) = self.layers.split_at_mut(l);
+        let buf = &rest[0].dirs[d];
+        let h_prev_all = buf.h.slice(s![..steps * n, ..]); // [T n, H], processing order
+        matmul(
+            A::one(),
+            &buf.d_hw.t(),
+            &h_prev_all,
+            A::zero(),
+            &mut gw.weight_hh,
+        );
+        if self.cfg.bias {
+            sum_rows(&buf.d_hw, &mut gw.bias_hh);
+            sum_rows(&buf.d_xw, &mut gw.bias_ih);
+        }
+        if l == 0 && self.one_hot {
+            // Scatter: column idx[r] of dW_ih gains row r of d(xw).
+            gw.weight_ih.fill(A::zero());
+            for (row, &c) in buf.d_xw.outer_iter().zip(&self.idx0) {
+                let mut col = gw.weight_ih.column_mut(c);
+                col += &row;
             }
+        } else {
+            let x = if l == 0 {
+                self.x0.view()
+            } else {
+                below[l - 1].y.view()
+            };
+            matmul(A::one(), &buf.d_xw.t(), &x, A::zero(), &mut gw.weight_ih);
+        }
+        let beta = if d == 0 { A::zero() } else { A::one() };
+        if l > 0 {
+            matmul(
+                A::one(),
+                &buf.d_xw,
+                &w.weight_ih,
+                beta,
+                &mut below[l - 1].d_y,
+            );
+        } else if want_d_x0 {
+            matmul(A::one(), &buf.d_xw, &w.weight_ih, beta, &mut self.d_x0);
         }
     }
 }

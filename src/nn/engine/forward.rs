@@ -9,95 +9,121 @@ use crate::fast::linalg::{matmul, matmul_serial};
 use crate::fast::math::vectorized;
 use crate::model::Real;
 use ndarray::{s, Axis, Zip};
+use std::ops::Range;
 
 impl<C: Cell<A>, A: Real> Engine<C, A> {
     /// Runs every layer over the loaded input from `state` (zeros when `None`).
     pub(crate) fn run_forward(&mut self, p: &RecurrentParams<A>, state: Option<&C::State>) {
+        for l in 0..self.cfg.num_layers {
+            for d in 0..self.cfg.num_directions() {
+                self.begin_dir(p, l, d, state);
+                self.forward_steps(p, l, d, 0..self.steps);
+            }
+        }
+        self.ready = true;
+    }
+
+    /// Layer `l`, direction `d`, before its walk: the input's part of every
+    /// gate for all steps in one product, and the initial state.
+    pub(crate) fn begin_dir(
+        &mut self,
+        p: &RecurrentParams<A>,
+        l: usize,
+        d: usize,
+        state: Option<&C::State>,
+    ) {
+        let n = self.batch;
+        let dirs = self.cfg.num_directions();
+        let lstm = Self::parts() == 2;
+        let (below, rest) = self.layers.split_at_mut(l);
+        let buf = &mut rest[0].dirs[d];
+        let w = &p.cells[l * dirs + d];
+        // One-hot input: row r of X W_ihᵀ is column idx[r] of W_ih (a gather).
+        if l == 0 && self.one_hot {
+            for (mut row, &c) in buf.xw.outer_iter_mut().zip(&self.idx0) {
+                Zip::from(&mut row)
+                    .and(&w.weight_ih.column(c))
+                    .and(&w.bias_ih)
+                    .for_each(|a, &wc, &b| *a = wc + b);
+            }
+        } else {
+            let x = if l == 0 {
+                self.x0.view()
+            } else {
+                below[l - 1].y.view()
+            }; // [T n, I_l]
+            matmul(A::one(), &x, &w.weight_ih.t(), A::zero(), &mut buf.xw);
+            if self.cfg.bias {
+                buf.xw += &w.bias_ih;
+            }
+        }
+        let j = l * dirs + d;
+        for (part, target) in [&mut buf.h, &mut buf.c].into_iter().enumerate() {
+            if part == 1 && !lstm {
+                break;
+            }
+            let mut first = target.slice_mut(s![..n, ..]);
+            match state {
+                Some(st) => first.assign(&st.part(part).index_axis(Axis(0), j)),
+                None => first.fill(A::zero()),
+            }
+        }
+    }
+
+    /// Layer `l`, direction `d`, processing steps `ks` (step `k` reads time
+    /// `k`, or `T - 1 - k` for direction 1), after [`Engine::begin_dir`].
+    pub(crate) fn forward_steps(
+        &mut self,
+        p: &RecurrentParams<A>,
+        l: usize,
+        d: usize,
+        ks: Range<usize>,
+    ) {
         let (steps, n, hs) = (self.steps, self.batch, self.cfg.hidden_size);
         let dirs = self.cfg.num_directions();
         let (gh, cw) = (C::GATES * hs, C::CACHE * hs);
         let lstm = Self::parts() == 2;
         let hw_beta = if self.cfg.bias { A::one() } else { A::zero() };
-        for l in 0..self.cfg.num_layers {
-            let (below, rest) = self.layers.split_at_mut(l);
-            let LayerBuffers { dirs: bufs, y, .. } = &mut rest[0];
-            for (d, buf) in bufs.iter_mut().enumerate() {
-                let w = &p.cells[l * dirs + d];
-                // 1. The input's part of every gate, all steps in one product.
-                //    One-hot input: row r of X W_ihᵀ is column idx[r] of W_ih (a gather).
-                if l == 0 && self.one_hot {
-                    for (mut row, &c) in buf.xw.outer_iter_mut().zip(&self.idx0) {
-                        Zip::from(&mut row)
-                            .and(&w.weight_ih.column(c))
-                            .and(&w.bias_ih)
-                            .for_each(|a, &wc, &b| *a = wc + b);
-                    }
-                } else {
-                    let x = if l == 0 {
-                        self.x0.view()
-                    } else {
-                        below[l - 1].y.view()
-                    }; // [T n, I_l]
-                    matmul(A::one(), &x, &w.weight_ih.t(), A::zero(), &mut buf.xw);
-                    if self.cfg.bias {
-                        buf.xw += &w.bias_ih;
-                    }
-                }
-                // 2. The initial state.
-                let j = l * dirs + d;
-                for (part, target) in [&mut buf.h, &mut buf.c].into_iter().enumerate() {
-                    if part == 1 && !lstm {
-                        break;
-                    }
-                    let mut first = target.slice_mut(s![..n, ..]);
-                    match state {
-                        Some(st) => first.assign(&st.part(part).index_axis(Axis(0), j)),
-                        None => first.fill(A::zero()),
-                    }
-                }
-                // 3. Through time: step k reads time t (reversed for direction 1).
-                for k in 0..steps {
-                    let t = if d == 0 { k } else { steps - 1 - k };
-                    if self.cfg.bias {
-                        buf.hw.assign(&w.bias_hh);
-                    }
-                    // A small product (n rows): one thread, threads would cost more.
-                    let h_prev = buf.h.slice(s![k * n..(k + 1) * n, ..]); // [n, H]
-                    matmul_serial(A::one(), &h_prev, &w.weight_hh.t(), hw_beta, &mut buf.hw);
-                    let xw =
-                        &buf.xw.as_slice().expect("standard layout")[t * n * gh..(t + 1) * n * gh];
-                    let (h_prev, h) =
-                        prev_next(buf.h.as_slice_mut().expect("standard layout"), k, n * hs);
-                    let (c_prev, c): (&[A], &mut [A]) = if lstm {
-                        prev_next(buf.c.as_slice_mut().expect("standard layout"), k, n * hs)
-                    } else {
-                        (&[], &mut [])
-                    };
-                    let cache = &mut buf.cache.as_slice_mut().expect("standard layout")
-                        [k * n * cw..(k + 1) * n * cw];
-                    let hw = buf.hw.as_slice().expect("standard layout");
-                    let cell = &self.cell;
-                    vectorized(
-                        #[inline(always)]
-                        || {
-                            cell.forward_step(CellForward {
-                                hidden: hs,
-                                xw,
-                                hw,
-                                h_prev,
-                                c_prev,
-                                h,
-                                c,
-                                cache,
-                            })
-                        },
-                    );
-                    y.slice_mut(s![t * n..(t + 1) * n, d * hs..(d + 1) * hs])
-                        .assign(&buf.h.slice(s![(k + 1) * n..(k + 2) * n, ..]));
-                }
+        let LayerBuffers { dirs: bufs, y, .. } = &mut self.layers[l];
+        let buf = &mut bufs[d];
+        let w = &p.cells[l * dirs + d];
+        for k in ks {
+            let t = if d == 0 { k } else { steps - 1 - k };
+            if self.cfg.bias {
+                buf.hw.assign(&w.bias_hh);
             }
+            // A small product (n rows): one thread, threads would cost more.
+            let h_prev = buf.h.slice(s![k * n..(k + 1) * n, ..]); // [n, H]
+            matmul_serial(A::one(), &h_prev, &w.weight_hh.t(), hw_beta, &mut buf.hw);
+            let xw = &buf.xw.as_slice().expect("standard layout")[t * n * gh..(t + 1) * n * gh];
+            let (h_prev, h) = prev_next(buf.h.as_slice_mut().expect("standard layout"), k, n * hs);
+            let (c_prev, c): (&[A], &mut [A]) = if lstm {
+                prev_next(buf.c.as_slice_mut().expect("standard layout"), k, n * hs)
+            } else {
+                (&[], &mut [])
+            };
+            let cache = &mut buf.cache.as_slice_mut().expect("standard layout")
+                [k * n * cw..(k + 1) * n * cw];
+            let hw = buf.hw.as_slice().expect("standard layout");
+            let cell = &self.cell;
+            vectorized(
+                #[inline(always)]
+                || {
+                    cell.forward_step(CellForward {
+                        hidden: hs,
+                        xw,
+                        hw,
+                        h_prev,
+                        c_prev,
+                        h,
+                        c,
+                        cache,
+                    })
+                },
+            );
+            y.slice_mut(s![t * n..(t + 1) * n, d * hs..(d + 1) * hs])
+                .assign(&buf.h.slice(s![(k + 1) * n..(k + 2) * n, ..]));
         }
-        self.ready = true;
     }
 
     /// Copies the state after the last step (\\(h_n\\), and \\(c_n\\)) into `state`.

@@ -1,11 +1,16 @@
 //! The concise layers' engine: the loops over time, forwards and backwards,
 //! for stacked layers, two directions and either layout, shared by every
 //! [`Cell`]. The buffers and shapes are here; feeding inputs in
-//! [`input`], the pass forward in [`forward`], the pass back in [`backward`].
+//! [`input`], the pass forward in [`forward`], the pass back in [`backward`];
+//! how an [`super::RNNModel`]'s layers run through the crate's one engine
+//! ([`crate::fast::engine`]) in [`chunks`].
 
 mod backward;
+mod chunks;
 mod forward;
 mod input;
+
+pub(crate) use chunks::LayerSteps;
 
 use super::cell::Cell;
 use super::state::LayerState;
@@ -174,32 +179,5 @@ impl<C: Cell<A>, A: Real> Engine<C, A> {
             .last_mut()
             .map(|l| l.d_y.view_mut())
             .expect("a layer after a forward pass")
-    }
-
-    /// The last layer's outputs and the buffer for their gradient, together.
-    pub(crate) fn output_and_d_output(&mut self) -> (ArrayView2<'_, A>, ArrayViewMut2<'_, A>) {
-        let last = self
-            .layers
-            .last_mut()
-            .expect("a layer after a forward pass");
-        (last.y.view(), last.d_y.view_mut())
-    }
-
-    /// Moves the last layer's outputs out (so that another thread can read
-    /// them while [`Engine::run_backward`], which never reads them, runs);
-    /// give them back with [`Engine::restore_output`].
-    pub(crate) fn take_output(&mut self) -> Array2<A> {
-        let last = self
-            .layers
-            .last_mut()
-            .expect("a layer after a forward pass");
-        std::mem::replace(&mut last.y, empty())
-    }
-
-    /// Puts back what [`Engine::take_output`] took.
-    pub(crate) fn restore_output(&mut self, y: Array2<A>) {
-        if let Some(last) = self.layers.last_mut() {
-            last.y = y;
-        }
     }
 }

@@ -1,0 +1,92 @@
+//! The recurrent layers as the fast engine's [`Recurrence`]: how
+//! [`super::super::RNNModel`] runs through [`crate::fast::engine::Pipeline`].
+//!
+//! With one direction, the last layer's walk is cut into the engine's
+//! chunks (the layers below it run whole on the first chunk, since the last
+//! layer's input product needs all their steps); a bidirectional last layer
+//! needs every step before its first output row, so it runs whole on the
+//! first chunk and the others only hand out rows. Backwards, the last layer
+//! walks back chunk by chunk in the same way, and the layers below follow
+//! whole after the last chunk. Every product is the one
+//! [`super::Engine::run_forward`] and [`super::Engine::run_backward`] compute.
+
+use super::Engine;
+use crate::fast::engine::Recurrence;
+use crate::model::Real;
+use crate::nn::cell::Cell;
+use crate::nn::layer_params::RecurrentParams;
+use ndarray::{s, ArrayView2, ArrayViewMut2};
+use std::ops::Range;
+
+/// A layer stack with its weights, gradients and initial state, for one
+/// forward and backward pass through the engine.
+pub(crate) struct LayerSteps<'a, C: Cell<A>, A: Real> {
+    pub(crate) engine: &'a mut Engine<C, A>,
+    pub(crate) p: &'a RecurrentParams<A>,
+    pub(crate) g: &'a mut RecurrentParams<A>,
+    /// The initial state (zeros when `None`).
+    pub(crate) state: Option<&'a C::State>,
+}
+
+impl<C: Cell<A>, A: Real> LayerSteps<'_, C, A> {
+    /// Whether the last layer's steps come in time order (one direction).
+    fn chunked(&self) -> bool {
+        !self.engine.cfg.bidirectional
+    }
+}
+
+impl<C: Cell<A>, A: Real> Recurrence<A> for LayerSteps<'_, C, A> {
+    fn forward_chunk(&mut self, steps: Range<usize>, mut out: ArrayViewMut2<'_, A>) {
+        let (total, n) = self.engine.steps_batch();
+        let last = self.engine.cfg.num_layers - 1;
+        let dirs = self.engine.cfg.num_directions();
+        if steps.start == 0 {
+            for l in 0..last {
+                for d in 0..dirs {
+                    self.engine.begin_dir(self.p, l, d, self.state);
+                    self.engine.forward_steps(self.p, l, d, 0..total);
+                }
+            }
+            for d in 0..dirs {
+                self.engine.begin_dir(self.p, last, d, self.state);
+                if !self.chunked() {
+                    self.engine.forward_steps(self.p, last, d, 0..total);
+                }
+            }
+        }
+        if self.chunked() {
+            self.engine.forward_steps(self.p, last, 0, steps.clone());
+        }
+        if steps.end == total {
+            self.engine.ready = true;
+        }
+        let y = self.engine.output();
+        out.assign(&y.slice(s![steps.start * n..steps.end * n, ..]));
+    }
+
+    fn backward_chunk(&mut self, steps: Range<usize>, d_out: ArrayView2<'_, A>) {
+        let (total, n) = self.engine.steps_batch();
+        let last = self.engine.cfg.num_layers - 1;
+        self.engine
+            .d_output_mut()
+            .slice_mut(s![steps.start * n..steps.end * n, ..])
+            .assign(&d_out);
+        if self.chunked() {
+            if steps.end == total {
+                self.engine.begin_back(last, 0, None);
+            }
+            self.engine.backward_steps(self.p, last, 0, steps.clone());
+            if steps.start == 0 {
+                self.engine.finish_back(self.p, self.g, last, 0, false);
+            }
+        } else if steps.start == 0 {
+            self.engine
+                .backward_layer(self.p, self.g, last, None, false);
+        }
+        if steps.start == 0 {
+            for l in (0..last).rev() {
+                self.engine.backward_layer(self.p, self.g, l, None, false);
+            }
+        }
+    }
+}
