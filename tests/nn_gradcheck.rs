@@ -252,11 +252,21 @@ fn model_case<C: Cell<f64>>(
     cfg: RnnConfig,
     seed: u64,
 ) -> (RNNModel<C, f64>, Array2<usize>, Array2<usize>, C::State) {
+    model_case_sized(cfg, seed, BATCH, STEPS)
+}
+
+/// [`model_case`] with `batch` sequences of `steps` steps.
+fn model_case_sized<C: Cell<f64>>(
+    cfg: RnnConfig,
+    seed: u64,
+    batch: usize,
+    steps: usize,
+) -> (RNNModel<C, f64>, Array2<usize>, Array2<usize>, C::State) {
     let mut rng = StdRng::seed_from_u64(seed);
     let layer = Recurrent::<C, f64>::init(cfg, seed).expect("valid config");
     let model = RNNModel::new(layer, VOCAB, seed + 100).expect("vocab matches");
-    let (x, y) = common::random_batch(&mut rng, VOCAB, BATCH, STEPS);
-    let mut h0 = C::State::zeros(cfg.state_shape(BATCH));
+    let (x, y) = common::random_batch(&mut rng, VOCAB, batch, steps);
+    let mut h0 = C::State::zeros(cfg.state_shape(batch));
     for p in 0..<C::State as LayerState<f64>>::NAMES.len() {
         h0.part_mut(p).mapv_inplace(|_| rng.random_range(-0.5..0.5));
     }
@@ -298,6 +308,36 @@ fn lstm_model_end_to_end() {
         ..RnnConfig::new(VOCAB, MODEL_HIDDEN)
     };
     check_model::<LstmCell>(c, 24, "RNNModel(LSTM 2 layers)");
+}
+
+#[test]
+fn models_cut_into_several_chunks_of_the_engine() {
+    // Batch 40 gives the engine chunks of 4 steps: 10 steps are three chunks,
+    // overlapped with the dense layer on two threads (the cases above fit in
+    // one chunk). One direction walks back chunk by chunk; a bidirectional
+    // top layer waits for the last chunk. 400 rows make the gradients about
+    // 30 times smaller than above, so the relative error's floor is 1e-5.
+    fn chunked<C: Cell<f64>>(cfg: RnnConfig, seed: u64, label: &str) {
+        let (mut model, x, y, h0) = model_case_sized::<C>(cfg, seed, 40, 10);
+        let (_, expected) = common::gradcheck::analytic(&mut model, &x, &y, &h0);
+        common::gradcheck::compare_with_floor(&mut model, &x, &y, &h0, &expected, 1e-5)
+            .assert_ok(label);
+    }
+    let stacked = RnnConfig {
+        num_layers: 2,
+        ..RnnConfig::new(VOCAB, MODEL_HIDDEN)
+    };
+    let both_ways = RnnConfig {
+        bidirectional: true,
+        ..stacked
+    };
+    chunked::<GruCell>(
+        RnnConfig::new(VOCAB, MODEL_HIDDEN),
+        25,
+        "RNNModel(GRU), 3 chunks",
+    );
+    chunked::<LstmCell>(both_ways, 26, "RNNModel(LSTM 2 layers bidir), 3 chunks");
+    chunked::<RnnCell>(stacked, 27, "RNNModel(RNN 2 layers), 3 chunks");
 }
 
 #[test]

@@ -35,7 +35,7 @@ mod lstm_steps;
 pub mod math;
 pub mod pipeline;
 mod rnn;
-mod rows;
+pub mod rows;
 
 pub use gru::GruFast;
 pub use lstm::LstmFast;

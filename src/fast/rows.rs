@@ -1,4 +1,5 @@
-//! Row gathers and scatters: the one-hot input products and their gradients.
+//! Row gathers and scatters (the one-hot input products and their
+//! gradients) and a tiled transpose.
 
 use crate::real::Real;
 use ndarray::{Array1, Array2, ArrayView2, ArrayViewMut2, Zip};
@@ -40,5 +41,40 @@ pub(crate) fn sum_rows_into<A: Real>(out: &mut Array1<A>, m: ArrayView2<'_, A>) 
     out.fill(A::zero());
     for row in m.outer_iter() {
         *out += &row;
+    }
+}
+
+/// Tile side of [`transpose_into`]: 32 x 32 values of `f32` are 4 KiB, so a
+/// source tile and a destination tile stay in L1 while one is read by rows and
+/// the other written by rows.
+const TILE: usize = 32;
+
+/// `dst = srcᵀ`, tile by tile: `src` `(m, n)`, `dst` `(n, m)`. Copies only,
+/// so the numbers are the same as an element-by-element transpose; the tiles
+/// keep the strided side of the copy inside the cache.
+///
+/// ```
+/// use ndarray::{array, Array2};
+/// let src = Array2::from_shape_fn((40, 70), |(i, j)| (i * 70 + j) as f32);
+/// let mut dst = Array2::zeros((70, 40));
+/// d2l_rnn::fast::rows::transpose_into(src.view(), dst.view_mut());
+/// assert_eq!(dst, src.t());
+/// ```
+pub fn transpose_into<A: Copy>(src: ArrayView2<'_, A>, mut dst: ArrayViewMut2<'_, A>) {
+    let (m, n) = src.dim();
+    assert_eq!(
+        dst.dim(),
+        (n, m),
+        "transpose_into: ({m}, {n}) into {:?}",
+        dst.dim()
+    );
+    for i0 in (0..m).step_by(TILE) {
+        for j0 in (0..n).step_by(TILE) {
+            for j in j0..(j0 + TILE).min(n) {
+                for i in i0..(i0 + TILE).min(m) {
+                    dst[[j, i]] = src[[i, j]];
+                }
+            }
+        }
     }
 }

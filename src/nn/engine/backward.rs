@@ -7,6 +7,7 @@ use crate::nn::state::LayerState;
 
 use crate::fast::linalg::{matmul, matmul_serial};
 use crate::fast::math::vectorized;
+use crate::fast::rows::transpose_into;
 use crate::model::Real;
 use ndarray::{s, Array2, Axis, Zip};
 use std::ops::Range;
@@ -169,12 +170,15 @@ impl<C: Cell<A>, A: Real> Engine<C, A> {
             sum_rows(&buf.d_xw, &mut gw.bias_ih);
         }
         if l == 0 && self.one_hot {
-            // Scatter: column idx[r] of dW_ih gains row r of d(xw).
-            gw.weight_ih.fill(A::zero());
+            // Scatter: column idx[r] of dW_ih gains row r of d(xw); summed as
+            // rows of dW_ihᵀ, then transposed tile by tile.
+            let d_t = &mut self.w_ih_t;
+            d_t.fill(A::zero());
             for (row, &c) in buf.d_xw.outer_iter().zip(&self.idx0) {
-                let mut col = gw.weight_ih.column_mut(c);
-                col += &row;
+                let mut r = d_t.row_mut(c);
+                r += &row;
             }
+            transpose_into(d_t.view(), gw.weight_ih.view_mut());
         } else {
             let x = if l == 0 {
                 self.x0.view()

@@ -7,8 +7,9 @@ use crate::nn::state::LayerState;
 
 use crate::fast::linalg::{matmul, matmul_serial};
 use crate::fast::math::vectorized;
+use crate::fast::rows::transpose_into;
 use crate::model::Real;
-use ndarray::{s, Axis, Zip};
+use ndarray::{s, Array2, Axis, Zip};
 use std::ops::Range;
 
 impl<C: Cell<A>, A: Real> Engine<C, A> {
@@ -38,11 +39,17 @@ impl<C: Cell<A>, A: Real> Engine<C, A> {
         let (below, rest) = self.layers.split_at_mut(l);
         let buf = &mut rest[0].dirs[d];
         let w = &p.cells[l * dirs + d];
-        // One-hot input: row r of X W_ihᵀ is column idx[r] of W_ih (a gather).
+        // One-hot input: row r of X W_ihᵀ is column idx[r] of W_ih (a gather),
+        // read as a row of W_ihᵀ (transposed once, tile by tile).
         if l == 0 && self.one_hot {
+            let w_t = &mut self.w_ih_t;
+            if w_t.dim() != w.weight_ih.t().dim() {
+                *w_t = Array2::zeros(w.weight_ih.t().dim());
+            }
+            transpose_into(w.weight_ih.view(), w_t.view_mut());
             for (mut row, &c) in buf.xw.outer_iter_mut().zip(&self.idx0) {
                 Zip::from(&mut row)
-                    .and(&w.weight_ih.column(c))
+                    .and(&w_t.row(c))
                     .and(&w.bias_ih)
                     .for_each(|a, &wc, &b| *a = wc + b);
             }
@@ -57,6 +64,11 @@ impl<C: Cell<A>, A: Real> Engine<C, A> {
                 buf.xw += &w.bias_ih;
             }
         }
+        // W_hhᵀ row-major for the steps' products (each packs it again).
+        if buf.w_hh_t.dim() != w.weight_hh.t().dim() {
+            buf.w_hh_t = Array2::zeros(w.weight_hh.t().dim());
+        }
+        transpose_into(w.weight_hh.view(), buf.w_hh_t.view_mut());
         let j = l * dirs + d;
         for (part, target) in [&mut buf.h, &mut buf.c].into_iter().enumerate() {
             if part == 1 && !lstm {
@@ -94,7 +106,7 @@ impl<C: Cell<A>, A: Real> Engine<C, A> {
             }
             // A small product (n rows): one thread, threads would cost more.
             let h_prev = buf.h.slice(s![k * n..(k + 1) * n, ..]); // [n, H]
-            matmul_serial(A::one(), &h_prev, &w.weight_hh.t(), hw_beta, &mut buf.hw);
+            matmul_serial(A::one(), &h_prev, &buf.w_hh_t, hw_beta, &mut buf.hw);
             let xw = &buf.xw.as_slice().expect("standard layout")[t * n * gh..(t + 1) * n * gh];
             let (h_prev, h) = prev_next(buf.h.as_slice_mut().expect("standard layout"), k, n * hs);
             let (c_prev, c): (&[A], &mut [A]) = if lstm {

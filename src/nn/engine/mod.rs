@@ -43,6 +43,8 @@ pub(crate) struct DirBuffers<A> {
     carry_c: Array2<A>,
     /// Scratch `(n, H)`.
     d_h: Array2<A>,
+    /// \\(W_{hh}^\top\\) row-major, `(H, G H)`, copied before each walk forward.
+    w_hh_t: Array2<A>,
 }
 
 /// Buffers of one layer.
@@ -73,6 +75,9 @@ pub(crate) struct Engine<C, A> {
     pub(crate) idx0: Vec<usize>,
     /// Gradient of the dense input.
     pub(crate) d_x0: Array2<A>,
+    /// The one-hot layer's `weight_ih` transposed, `(input_size, G H)`, for
+    /// the gather; its gradient's rows before the scatter's transpose.
+    pub(crate) w_ih_t: Array2<A>,
     pub(crate) layers: Vec<LayerBuffers<A>>,
 }
 
@@ -109,6 +114,7 @@ impl<C: Cell<A>, A: Real> Engine<C, A> {
             x0: empty(),
             idx0: Vec::new(),
             d_x0: empty(),
+            w_ih_t: empty(),
             layers: Vec::new(),
         }
     }
@@ -145,6 +151,7 @@ impl<C: Cell<A>, A: Real> Engine<C, A> {
                 empty()
             },
             d_h: Array2::zeros((batch, h)),
+            w_hh_t: empty(),
         };
         self.layers = (0..self.cfg.num_layers)
             .map(|_| LayerBuffers {
