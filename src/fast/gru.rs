@@ -72,6 +72,8 @@ pub struct GruFast<A = f32> {
     d_reset_hidden: Array2<A>,
     /// `dH^next_{t-1}`, ends as `dH_0`, `(batch_size, num_hiddens)`.
     carry: Array2<A>,
+    /// Each gate's `W_hᵀ`, row-major, for the walk back.
+    w_h_t: Vec<Array2<A>>,
     /// The output layer and the overlap of the two cores.
     engine: Pipeline<A>,
 }
@@ -170,6 +172,7 @@ impl<A: Real> GruFast<A> {
             d_candidate,
             d_reset_hidden,
             carry,
+            w_h_t,
             engine,
         } = self;
         Parts {
@@ -188,6 +191,7 @@ impl<A: Real> GruFast<A> {
                 d_candidate,
                 d_reset_hidden,
                 carry,
+                w_h_t,
             },
             out: Output {
                 weight: p.w_hq.view(),

@@ -5,9 +5,10 @@ use super::engine::{copy_rows, Recurrence};
 use super::linalg::{matmul, matmul_serial};
 use super::math::vectorized;
 use super::rows::scatter_rows;
+use super::rows::{flat, flat_mut, transpose_into};
 use crate::real::Real;
 use crate::scratch::Gate;
-use ndarray::{s, Array2, ArrayView2, ArrayViewMut2, Axis, Zip};
+use ndarray::{s, Array2, ArrayView2, ArrayViewMut2, Axis};
 use std::ops::Range;
 
 /// [`super::GruFast`] taken apart for the engine: the gates of
@@ -30,6 +31,8 @@ pub(super) struct GruSteps<'a, A> {
     pub(super) d_candidate: &'a mut Array2<A>,
     pub(super) d_reset_hidden: &'a mut Array2<A>,
     pub(super) carry: &'a mut Array2<A>,
+    /// Each gate's \\(W_h^\top\\) row-major, copied before the walk back.
+    pub(super) w_h_t: &'a mut Vec<Array2<A>>,
 }
 
 impl<A: Real> Recurrence<A> for GruSteps<'_, A> {
@@ -46,29 +49,36 @@ impl<A: Real> Recurrence<A> for GruSteps<'_, A> {
             let mut r_h = self.reset_hidden.slice_mut(now); // [n, h]
             matmul_serial(A::one(), &h_prev, &p_update.w_h, A::one(), &mut z);
             matmul_serial(A::one(), &h_prev, &p_reset.w_h, A::one(), &mut r);
+            let h_prev = flat(&h_prev);
+            let (z, r, r_h) = (flat_mut(&mut z), flat_mut(&mut r), flat_mut(&mut r_h));
+            // Plain loops over slices, inlined into the vectorised function
+            // (ndarray's `Zip` kept its loops apart, compiled without AVX).
             vectorized(
                 #[inline(always)]
                 || {
-                    z.mapv_inplace(A::sigmoid_fast);
-                    Zip::from(&mut r_h)
-                        .and(&mut r)
-                        .and(&h_prev)
-                        .for_each(|rh, r, &h| {
-                            *r = r.sigmoid_fast();
-                            *rh = *r * h;
-                        });
+                    z.iter_mut().for_each(|v| *v = v.sigmoid_fast());
+                    for ((rh, r), &h) in r_h.iter_mut().zip(r.iter_mut()).zip(h_prev) {
+                        *r = r.sigmoid_fast();
+                        *rh = *r * h;
+                    }
                 },
             );
+            let r_h = self.reset_hidden.slice(now);
             matmul_serial(A::one(), &r_h, &p_candidate.w_h, A::one(), &mut h_tilda);
+            let h_tilda = flat_mut(&mut h_tilda);
+            let mut h_new = rest.slice_mut(s![..n, ..]);
+            let h_new = flat_mut(&mut h_new);
             vectorized(
                 #[inline(always)]
-                || h_tilda.mapv_inplace(A::tanh_fast),
+                || {
+                    h_tilda.iter_mut().for_each(|v| *v = v.tanh_fast());
+                    for (((h, &z), &hp), &ht) in
+                        h_new.iter_mut().zip(&*z).zip(h_prev).zip(&*h_tilda)
+                    {
+                        *h = z * hp + (A::one() - z) * ht;
+                    }
+                },
             );
-            Zip::from(rest.slice_mut(s![..n, ..]))
-                .and(&z)
-                .and(&h_prev)
-                .and(&h_tilda)
-                .for_each(|h, &z, &hp, &ht| *h = z * hp + (A::one() - z) * ht);
         }
         copy_rows(
             self.hiddens,
@@ -79,9 +89,17 @@ impl<A: Real> Recurrence<A> for GruSteps<'_, A> {
 
     fn backward_chunk(&mut self, steps: Range<usize>, d_out: ArrayView2<'_, A>) {
         let (total, n) = self.inputs.dim();
-        let [p_update, p_reset, p_candidate] = self.p;
         if steps.end == total {
             self.carry.fill(A::zero());
+            // The walk multiplies by every W_hᵀ once a step: row-major copies
+            // pack faster than transposed views (same numbers).
+            self.w_h_t.resize_with(3, || Array2::zeros((0, 0)));
+            for (t, gate) in self.w_h_t.iter_mut().zip(self.p) {
+                if t.dim() != gate.w_h.t().dim() {
+                    *t = Array2::zeros(gate.w_h.t().dim());
+                }
+                transpose_into(gate.w_h.view(), t.view_mut());
+            }
         }
         let h_prev_all = self.hiddens.slice(s![..total * n, ..]); // [T n, h]
         for t in steps.clone().rev() {
@@ -94,36 +112,51 @@ impl<A: Real> Recurrence<A> for GruSteps<'_, A> {
             let h_tilda = self.candidate.slice(now);
             let h_prev = h_prev_all.slice(now);
             let j = t - steps.start;
-            Zip::from(&mut *d_h)
-                .and(&d_out.slice(s![j * n..(j + 1) * n, ..]))
-                .and(&*self.carry)
-                .for_each(|d, &o, &c| *d = o + c);
-            Zip::from(&mut d_ah)
-                .and(&mut d_az)
-                .and(&*d_h)
-                .and(&z)
-                .and(&h_tilda)
-                .and(&h_prev)
-                .for_each(|d_ah, d_az, &dh, &z, &ht, &hp| {
-                    *d_ah = dh * (A::one() - z) * (A::one() - ht * ht);
-                    *d_az = dh * (hp - ht) * z * (A::one() - z);
-                });
+            let d_out_t = d_out.slice(s![j * n..(j + 1) * n, ..]);
+            let (d_out_t, carry) = (flat(&d_out_t), flat(&*self.carry));
+            let (z, r, h_tilda, h_prev) = (flat(&z), flat(&r), flat(&h_tilda), flat(&h_prev));
+            let (d_h, da_h, da_z) = (flat_mut(d_h), flat_mut(&mut d_ah), flat_mut(&mut d_az));
+            vectorized(
+                #[inline(always)]
+                || {
+                    for ((d, &o), &c) in d_h.iter_mut().zip(d_out_t).zip(carry) {
+                        *d = o + c;
+                    }
+                    for ((((d_ah, d_az), &dh), &z), (&ht, &hp)) in da_h
+                        .iter_mut()
+                        .zip(da_z.iter_mut())
+                        .zip(&*d_h)
+                        .zip(z)
+                        .zip(h_tilda.iter().zip(h_prev))
+                    {
+                        *d_ah = dh * (A::one() - z) * (A::one() - ht * ht);
+                        *d_az = dh * (hp - ht) * z * (A::one() - z);
+                    }
+                },
+            );
             // d(R ⊙ H_prev) = dA^h W_hhᵀ
+            let [t_update, t_reset, t_candidate] = &self.w_h_t[..] else {
+                unreachable!("three gates")
+            };
             let d_rh = &mut *self.d_reset_hidden;
-            matmul_serial(A::one(), &d_ah, &p_candidate.w_h.t(), A::zero(), d_rh);
-            Zip::from(&mut d_ar)
-                .and(&*d_rh)
-                .and(&h_prev)
-                .and(&r)
-                .for_each(|d_ar, &d_rh, &hp, &r| *d_ar = d_rh * hp * r * (A::one() - r));
-            Zip::from(&mut *self.carry)
-                .and(&*d_h)
-                .and(&z)
-                .and(&*d_rh)
-                .and(&r)
-                .for_each(|c, &dh, &z, &d_rh, &r| *c = dh * z + d_rh * r);
-            matmul_serial(A::one(), &d_az, &p_update.w_h.t(), A::one(), self.carry);
-            matmul_serial(A::one(), &d_ar, &p_reset.w_h.t(), A::one(), self.carry);
+            matmul_serial(A::one(), &d_ah, t_candidate, A::zero(), d_rh);
+            let (d_rh, da_r) = (flat(d_rh), flat_mut(&mut d_ar));
+            let carry = flat_mut(&mut *self.carry);
+            vectorized(
+                #[inline(always)]
+                || {
+                    for (((d_ar, &d_rh), &hp), &r) in da_r.iter_mut().zip(d_rh).zip(h_prev).zip(r) {
+                        *d_ar = d_rh * hp * r * (A::one() - r);
+                    }
+                    for ((((c, &dh), &z), &d_rh), &r) in
+                        carry.iter_mut().zip(&*d_h).zip(z).zip(d_rh).zip(r)
+                    {
+                        *c = dh * z + d_rh * r;
+                    }
+                },
+            );
+            matmul_serial(A::one(), &d_az, t_update, A::one(), self.carry);
+            matmul_serial(A::one(), &d_ar, t_reset, A::one(), self.carry);
         }
         if steps.start > 0 {
             return;

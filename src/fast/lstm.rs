@@ -78,6 +78,8 @@ pub struct LstmFast<A = f32> {
     carry_h: Array2<A>,
     /// `dC^next_{t-1}`, ends as `dC_0`, `(batch_size, num_hiddens)`.
     carry_c: Array2<A>,
+    /// Each gate's `W_hᵀ`, row-major, for the walk back.
+    w_h_t: Vec<Array2<A>>,
     /// The output layer and the overlap of the two cores.
     engine: Pipeline<A>,
 }
@@ -186,6 +188,7 @@ impl<A: Real> LstmFast<A> {
             d_cell,
             carry_h,
             carry_c,
+            w_h_t,
             engine,
         } = self;
         Parts {
@@ -202,6 +205,7 @@ impl<A: Real> LstmFast<A> {
                 d_cell,
                 carry_h,
                 carry_c,
+                w_h_t,
             },
             out: Output {
                 weight: p.w_hq.view(),

@@ -5,9 +5,10 @@ use super::engine::{copy_rows, Recurrence};
 use super::linalg::{matmul, matmul_serial};
 use super::math::vectorized;
 use super::rows::scatter_rows;
+use super::rows::{flat, flat_mut, transpose_into};
 use crate::real::Real;
 use crate::scratch::Gate;
-use ndarray::{s, Array2, ArrayView2, ArrayViewMut2, Axis, Zip};
+use ndarray::{s, Array2, ArrayView2, ArrayViewMut2, Axis};
 use std::ops::Range;
 
 /// [`super::LstmFast`] taken apart: the gates of [`crate::scratch::LstmScratch`]
@@ -37,6 +38,8 @@ pub(super) struct LstmSteps<'a, A> {
     /// `dH^next_{t-1}` and `dC^next_{t-1}`, ending as `dH_0`, `dC_0`, `(n, h)`.
     pub(super) carry_h: &'a mut Array2<A>,
     pub(super) carry_c: &'a mut Array2<A>,
+    /// Each gate's \\(W_h^\top\\) row-major, copied before the walk back.
+    pub(super) w_h_t: &'a mut Vec<Array2<A>>,
 }
 
 impl<A: Real> Recurrence<A> for LstmSteps<'_, A> {
@@ -59,33 +62,36 @@ impl<A: Real> Recurrence<A> for LstmSteps<'_, A> {
             matmul_serial(A::one(), &h_prev, &p_f.w_h, A::one(), &mut f);
             matmul_serial(A::one(), &h_prev, &p_o.w_h, A::one(), &mut o);
             matmul_serial(A::one(), &h_prev, &p_c.w_h, A::one(), &mut c_tilda);
+            let (i, f) = (flat_mut(&mut i), flat_mut(&mut f));
+            let (o, c_tilda) = (flat_mut(&mut o), flat_mut(&mut c_tilda));
+            let tanh_c = flat_mut(&mut tanh_c);
+            let c_prev = c_prev.as_slice().expect("rows of a standard-layout buffer");
+            let mut c_new = c_rest.slice_mut(s![..n, ..]);
+            let mut h_new = h_rest.slice_mut(s![..n, ..]);
+            let (c_new, h_new) = (flat_mut(&mut c_new), flat_mut(&mut h_new));
+            // Plain loops over slices, one formula each: inlined into the
+            // vectorised function (ndarray's `Zip` kept its loops apart and
+            // compiled them without AVX).
             vectorized(
                 #[inline(always)]
                 || {
-                    Zip::from(&mut i)
-                        .and(&mut f)
-                        .and(&mut o)
-                        .and(&mut c_tilda)
-                        .for_each(|i, f, o, c| {
-                            *i = i.sigmoid_fast();
-                            *f = f.sigmoid_fast();
-                            *o = o.sigmoid_fast();
-                            *c = c.tanh_fast();
-                        });
-                    Zip::from(c_rest.slice_mut(s![..n, ..]))
-                        .and(&mut tanh_c)
-                        .and(&f)
-                        .and(&c_prev)
-                        .and(&i)
-                        .and(&c_tilda)
-                        .for_each(|c, tc, &f, &cp, &i, &ct| {
-                            *c = f * cp + i * ct;
-                            *tc = c.tanh_fast();
-                        });
-                    Zip::from(h_rest.slice_mut(s![..n, ..]))
-                        .and(&o)
-                        .and(&tanh_c)
-                        .for_each(|h, &o, &tc| *h = o * tc);
+                    i.iter_mut().for_each(|v| *v = v.sigmoid_fast());
+                    f.iter_mut().for_each(|v| *v = v.sigmoid_fast());
+                    o.iter_mut().for_each(|v| *v = v.sigmoid_fast());
+                    c_tilda.iter_mut().for_each(|v| *v = v.tanh_fast());
+                    for ((((c, tc), &f), &cp), (&i, &ct)) in c_new
+                        .iter_mut()
+                        .zip(tanh_c.iter_mut())
+                        .zip(&*f)
+                        .zip(c_prev)
+                        .zip(i.iter().zip(&*c_tilda))
+                    {
+                        *c = f * cp + i * ct;
+                        *tc = c.tanh_fast();
+                    }
+                    for ((h, &o), &tc) in h_new.iter_mut().zip(&*o).zip(&*tanh_c) {
+                        *h = o * tc;
+                    }
                 },
             );
         }
@@ -98,10 +104,18 @@ impl<A: Real> Recurrence<A> for LstmSteps<'_, A> {
 
     fn backward_chunk(&mut self, steps: Range<usize>, d_out: ArrayView2<'_, A>) {
         let (total, n) = self.inputs.dim();
-        let [p_i, p_f, p_o, p_c] = self.p;
         if steps.end == total {
             self.carry_h.fill(A::zero());
             self.carry_c.fill(A::zero());
+            // The walk multiplies by every W_hᵀ once a step: row-major copies
+            // pack faster than transposed views (same numbers).
+            self.w_h_t.resize_with(4, || Array2::zeros((0, 0)));
+            for (t, gate) in self.w_h_t.iter_mut().zip(self.p) {
+                if t.dim() != gate.w_h.t().dim() {
+                    *t = Array2::zeros(gate.w_h.t().dim());
+                }
+                transpose_into(gate.w_h.view(), t.view_mut());
+            }
         }
         let c_prev_all = self.cells.slice(s![..total * n, ..]); // [T n, h]
         for t in steps.clone().rev() {
@@ -117,44 +131,63 @@ impl<A: Real> Recurrence<A> for LstmSteps<'_, A> {
             let mut d_ao = d_o.slice_mut(now); // [n, h]
             let mut d_ac = dc.slice_mut(now); // [n, h]
             let j = t - steps.start;
-            let d_h = &mut *self.d_hidden; // [n, h], the total dH_t
-            Zip::from(&mut *d_h)
-                .and(&d_out.slice(s![j * n..(j + 1) * n, ..]))
-                .and(&*self.carry_h)
-                .for_each(|d, &o, &c| *d = o + c);
-            Zip::from(&mut *self.d_cell)
-                .and(&mut d_ao)
-                .and(&*self.carry_c)
-                .and(&*d_h)
-                .and(&o)
-                .and(&tanh_c)
-                .for_each(|dc, d_ao, &cc, &dh, &o, &tc| {
-                    *dc = cc + dh * o * (A::one() - tc * tc);
-                    *d_ao = dh * tc * o * (A::one() - o);
-                });
-            Zip::from(&mut d_ai)
-                .and(&mut d_ac)
-                .and(&*self.d_cell)
-                .and(&i)
-                .and(&c_tilda)
-                .for_each(|d_ai, d_ac, &dc, &i, &ct| {
-                    *d_ai = dc * ct * i * (A::one() - i);
-                    *d_ac = dc * i * (A::one() - ct * ct);
-                });
-            Zip::from(&mut d_af)
-                .and(&mut *self.carry_c)
-                .and(&*self.d_cell)
-                .and(&c_prev)
-                .and(&f)
-                .for_each(|d_af, cc, &dc, &cp, &f| {
-                    *d_af = dc * cp * f * (A::one() - f);
-                    *cc = dc * f;
-                });
+            let d_h = flat_mut(&mut *self.d_hidden); // [n, h], the total dH_t
+            let d_out_t = d_out.slice(s![j * n..(j + 1) * n, ..]);
+            let d_out_t = d_out_t
+                .as_slice()
+                .expect("rows of a standard-layout buffer");
+            let (carry_h, carry_c) = (flat(&*self.carry_h), flat_mut(&mut *self.carry_c));
+            let d_cell = flat_mut(&mut *self.d_cell);
+            let (i, f, o) = (flat(&i), flat(&f), flat(&o));
+            let (c_tilda, tanh_c, c_prev) = (flat(&c_tilda), flat(&tanh_c), flat(&c_prev));
+            let (da_i, da_f) = (flat_mut(&mut d_ai), flat_mut(&mut d_af));
+            let (da_o, da_c) = (flat_mut(&mut d_ao), flat_mut(&mut d_ac));
+            vectorized(
+                #[inline(always)]
+                || {
+                    for ((d, &o), &c) in d_h.iter_mut().zip(d_out_t).zip(carry_h) {
+                        *d = o + c;
+                    }
+                    for ((((dc, d_ao), &cc), &dh), (&o, &tc)) in d_cell
+                        .iter_mut()
+                        .zip(da_o.iter_mut())
+                        .zip(&*carry_c)
+                        .zip(&*d_h)
+                        .zip(o.iter().zip(tanh_c))
+                    {
+                        *dc = cc + dh * o * (A::one() - tc * tc);
+                        *d_ao = dh * tc * o * (A::one() - o);
+                    }
+                    for ((((d_ai, d_ac), &dc), &i), &ct) in da_i
+                        .iter_mut()
+                        .zip(da_c.iter_mut())
+                        .zip(&*d_cell)
+                        .zip(i)
+                        .zip(c_tilda)
+                    {
+                        *d_ai = dc * ct * i * (A::one() - i);
+                        *d_ac = dc * i * (A::one() - ct * ct);
+                    }
+                    for ((((d_af, cc), &dc), &cp), &f) in da_f
+                        .iter_mut()
+                        .zip(carry_c.iter_mut())
+                        .zip(&*d_cell)
+                        .zip(c_prev)
+                        .zip(f)
+                    {
+                        *d_af = dc * cp * f * (A::one() - f);
+                        *cc = dc * f;
+                    }
+                },
+            );
             let carry = &mut *self.carry_h;
-            matmul_serial(A::one(), &d_ai, &p_i.w_h.t(), A::zero(), carry);
-            matmul_serial(A::one(), &d_af, &p_f.w_h.t(), A::one(), carry);
-            matmul_serial(A::one(), &d_ao, &p_o.w_h.t(), A::one(), carry);
-            matmul_serial(A::one(), &d_ac, &p_c.w_h.t(), A::one(), carry);
+            let [t_i, t_f, t_o, t_c] = &self.w_h_t[..] else {
+                unreachable!("four gates")
+            };
+            matmul_serial(A::one(), &d_ai, t_i, A::zero(), carry);
+            matmul_serial(A::one(), &d_af, t_f, A::one(), carry);
+            matmul_serial(A::one(), &d_ao, t_o, A::one(), carry);
+            matmul_serial(A::one(), &d_ac, t_c, A::one(), carry);
         }
         if steps.start > 0 {
             return;

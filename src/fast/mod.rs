@@ -14,7 +14,7 @@
 //!   through: one core walks through time while both compute the output
 //!   layer of the steps already done, and back again;
 //! - compute \\(e^x\\), \\(\tanh\\) and \\(\sigma\\) as polynomials compiled
-//!   for AVX2 ([`math`]) and multiply with tuned kernels ([`linalg`]).
+//!   for AVX-512 or AVX2 ([`math`]) and multiply with tuned kernels ([`linalg`]).
 //!
 //! | readable ([`crate::scratch`]) | fast (here) |
 //! |---|---|

@@ -3,8 +3,9 @@
 //! by the two-core [`super::engine`].
 
 use super::engine::{copy_rows, Output, Parts, Pipeline, Recurrence};
-use super::math::tanh_inplace;
+use super::math::{tanh_inplace, vectorized};
 use super::pipeline::chain_matmul;
+use super::rows::{flat, flat_mut, transpose_into};
 use crate::model::RecurrentModel;
 use crate::real::Real;
 use crate::scratch::{GatedParams, RnnParams};
@@ -56,6 +57,8 @@ pub struct RnnFast<A = f32> {
     d_pre: Array2<A>,
     /// `dA_{t+1} W_hh^T`, ends as `dH_0`, `(batch_size, num_hiddens)`.
     carry: Array2<A>,
+    /// `W_hhᵀ`, row-major, for the walk back.
+    w_h_t: Array2<A>,
     /// The output layer and the overlap of the two cores.
     engine: Pipeline<A>,
 }
@@ -71,6 +74,7 @@ impl<A: Real> RnnFast<A> {
             hiddens: Array2::zeros((0, 0)),
             d_pre: Array2::zeros((0, 0)),
             carry: Array2::zeros((0, 0)),
+            w_h_t: Array2::zeros((0, 0)),
             engine: Pipeline::default(),
         }
     }
@@ -104,6 +108,7 @@ impl<A: Real> RnnFast<A> {
             hiddens,
             d_pre,
             carry,
+            w_h_t,
             engine,
         } = self;
         let steps = RnnSteps {
@@ -113,6 +118,7 @@ impl<A: Real> RnnFast<A> {
             hiddens,
             d_pre,
             carry,
+            w_h_t,
         };
         let out = Output {
             weight: params.w_hq.view(),
@@ -138,6 +144,8 @@ struct RnnSteps<'a, A> {
     hiddens: &'a mut Array2<A>,
     d_pre: &'a mut Array2<A>,
     carry: &'a mut Array2<A>,
+    /// \\(W_{hh}^\top\\) row-major, copied before the walk back.
+    w_h_t: &'a mut Array2<A>,
 }
 
 impl<A: Real> Recurrence<A> for RnnSteps<'_, A> {
@@ -166,6 +174,12 @@ impl<A: Real> Recurrence<A> for RnnSteps<'_, A> {
         if steps.end * n == self.d_pre.nrows() {
             // The last chunk comes first: start every sum at zero.
             self.carry.fill(A::zero());
+            // The walk multiplies by W_hhᵀ once a step: a row-major copy packs
+            // faster than the transposed view (same numbers).
+            if self.w_h_t.dim() != self.p.w_h.t().dim() {
+                *self.w_h_t = Array2::zeros(self.p.w_h.t().dim());
+            }
+            transpose_into(self.p.w_h.view(), self.w_h_t.view_mut());
             g.w_h.fill(A::zero());
             g.b.fill(A::zero());
             g.w_x.fill(A::zero());
@@ -177,15 +191,24 @@ impl<A: Real> Recurrence<A> for RnnSteps<'_, A> {
             let mut d_a = self.d_pre.slice_mut(s![now.clone(), ..]); // [n, h]
             let d_h = d_out.slice(s![(t - steps.start) * n..(t + 1 - steps.start) * n, ..]);
             let h_t = self.hiddens.slice(s![now.start + n..now.end + n, ..]);
-            Zip::from(&mut d_a)
-                .and(&d_h)
-                .and(&*self.carry)
-                .and(&h_t)
-                .for_each(|d, &o, &c, &h| *d = (o + c) * (A::one() - h * h));
+            let (d, o, c, h) = (
+                flat_mut(&mut d_a),
+                flat(&d_h),
+                flat(&*self.carry),
+                flat(&h_t),
+            );
+            vectorized(
+                #[inline(always)]
+                || {
+                    for (((d, &o), &c), &h) in d.iter_mut().zip(o).zip(c).zip(h) {
+                        *d = (o + c) * (A::one() - h * h);
+                    }
+                },
+            );
             chain_matmul(
                 A::one(),
                 &d_a.view(),
-                &self.p.w_h.t(),
+                &self.w_h_t.view(),
                 A::zero(),
                 &mut self.carry.view_mut(),
             );

@@ -44,6 +44,24 @@ pub(crate) fn sum_rows_into<A: Real>(out: &mut Array1<A>, m: ArrayView2<'_, A>) 
     }
 }
 
+/// The elements of a standard-layout view (a row range of a buffer) as one
+/// slice, for loops the compiler vectorises.
+#[inline(always)]
+pub(crate) fn flat<A, S: ndarray::Data<Elem = A>>(
+    view: &ndarray::ArrayBase<S, ndarray::Ix2>,
+) -> &[A] {
+    view.as_slice().expect("rows of a standard-layout buffer")
+}
+
+/// [`flat`], writable; takes any 2-D array or view of standard layout.
+#[inline(always)]
+pub(crate) fn flat_mut<A, S: ndarray::DataMut<Elem = A>>(
+    view: &mut ndarray::ArrayBase<S, ndarray::Ix2>,
+) -> &mut [A] {
+    view.as_slice_mut()
+        .expect("rows of a standard-layout buffer")
+}
+
 /// Tile side of [`transpose_into`]: 32 x 32 values of `f32` are 4 KiB, so a
 /// source tile and a destination tile stay in L1 while one is read by rows and
 /// the other written by rows.
@@ -68,11 +86,19 @@ pub fn transpose_into<A: Copy>(src: ArrayView2<'_, A>, mut dst: ArrayViewMut2<'_
         "transpose_into: ({m}, {n}) into {:?}",
         dst.dim()
     );
+    let (Some(from), Some(to)) = (src.as_slice(), dst.as_slice_mut()) else {
+        dst.assign(&src.t());
+        return;
+    };
+    // Each destination row is written contiguously; the strided side is the
+    // read (a power-of-two stride on the write side, as for weights with
+    // 1024 rows, would put every line of a tile in the same cache set).
     for i0 in (0..m).step_by(TILE) {
+        let i1 = (i0 + TILE).min(m);
         for j0 in (0..n).step_by(TILE) {
             for j in j0..(j0 + TILE).min(n) {
-                for i in i0..(i0 + TILE).min(m) {
-                    dst[[j, i]] = src[[i, j]];
+                for (o, i) in to[j * m + i0..j * m + i1].iter_mut().zip(i0..i1) {
+                    *o = from[i * n + j];
                 }
             }
         }
