@@ -5,7 +5,7 @@ use super::engine::{copy_rows, Recurrence};
 use super::linalg::{matmul, matmul_serial};
 use super::math::vectorized;
 use super::rows::scatter_rows;
-use super::rows::{flat, flat_mut, transpose_into};
+use super::rows::{flat, flat_mut, transposed_recurrent_weights};
 use crate::real::Real;
 use crate::scratch::Gate;
 use ndarray::{s, Array2, ArrayView2, ArrayViewMut2, Axis};
@@ -91,15 +91,7 @@ impl<A: Real> Recurrence<A> for GruSteps<'_, A> {
         let (total, n) = self.inputs.dim();
         if steps.end == total {
             self.carry.fill(A::zero());
-            // The walk multiplies by every W_hᵀ once a step: row-major copies
-            // pack faster than transposed views (same numbers).
-            self.w_h_t.resize_with(3, || Array2::zeros((0, 0)));
-            for (t, gate) in self.w_h_t.iter_mut().zip(self.p) {
-                if t.dim() != gate.w_h.t().dim() {
-                    *t = Array2::zeros(gate.w_h.t().dim());
-                }
-                transpose_into(gate.w_h.view(), t.view_mut());
-            }
+            transposed_recurrent_weights(&self.p, self.w_h_t);
         }
         let h_prev_all = self.hiddens.slice(s![..total * n, ..]); // [T n, h]
         for t in steps.clone().rev() {

@@ -5,7 +5,7 @@
 use super::engine::{copy_rows, Output, Parts, Pipeline, Recurrence};
 use super::math::{tanh_inplace, vectorized};
 use super::pipeline::chain_matmul;
-use super::rows::{flat, flat_mut, transpose_into};
+use super::rows::{flat, flat_mut, transposed_copy};
 use crate::model::RecurrentModel;
 use crate::real::Real;
 use crate::scratch::{GatedParams, RnnParams};
@@ -176,10 +176,7 @@ impl<A: Real> Recurrence<A> for RnnSteps<'_, A> {
             self.carry.fill(A::zero());
             // The walk multiplies by W_hhᵀ once a step: a row-major copy packs
             // faster than the transposed view (same numbers).
-            if self.w_h_t.dim() != self.p.w_h.t().dim() {
-                *self.w_h_t = Array2::zeros(self.p.w_h.t().dim());
-            }
-            transpose_into(self.p.w_h.view(), self.w_h_t.view_mut());
+            transposed_copy(&self.p.w_h, self.w_h_t);
             g.w_h.fill(A::zero());
             g.b.fill(A::zero());
             g.w_x.fill(A::zero());

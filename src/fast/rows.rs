@@ -2,6 +2,7 @@
 //! gradients) and a tiled transpose.
 
 use crate::real::Real;
+use crate::scratch::Gate;
 use ndarray::{Array1, Array2, ArrayView2, ArrayViewMut2, Zip};
 
 /// `out[r] = table[index_r] + bias` for each row `r`: the product of one-hot
@@ -60,6 +61,32 @@ pub(crate) fn flat_mut<A, S: ndarray::DataMut<Elem = A>>(
 ) -> &mut [A] {
     view.as_slice_mut()
         .expect("rows of a standard-layout buffer")
+}
+
+/// `dst = srcᵀ` ([`transpose_into`]), resizing `dst` first when its shape differs.
+///
+/// ```
+/// use ndarray::{array, Array2};
+/// let mut t = Array2::zeros((0, 0));
+/// d2l_rnn::fast::rows::transposed_copy(&array![[1.0f32, 2.0]], &mut t);
+/// assert_eq!(t, array![[1.0], [2.0]]);
+/// ```
+pub fn transposed_copy<A: Copy + num_traits::Zero>(src: &Array2<A>, dst: &mut Array2<A>) {
+    if dst.dim() != src.t().dim() {
+        *dst = Array2::zeros(src.t().dim());
+    }
+    transpose_into(src.view(), dst.view_mut());
+}
+
+/// Row-major copies of every gate's \\(W_h^\top\\) into `out` (one array a
+/// gate), for a walk back through time that multiplies by them once a step:
+/// a row-major matrix packs faster than a transposed view, and the product's
+/// numbers are the same.
+pub(crate) fn transposed_recurrent_weights<A: Real>(gates: &[&Gate<A>], out: &mut Vec<Array2<A>>) {
+    out.resize_with(gates.len(), || Array2::zeros((0, 0)));
+    for (t, gate) in out.iter_mut().zip(gates) {
+        transposed_copy(&gate.w_h, t);
+    }
 }
 
 /// Tile side of [`transpose_into`]: 32 x 32 values of `f32` are 4 KiB, so a

@@ -5,7 +5,7 @@ use super::linear::LinearParams;
 use super::recurrent::{torch_repr, Cell, Engine, LayerState, Recurrent, RecurrentParams};
 use super::{ModelKind, RnnConfig};
 use crate::error::{positive, Error, Result};
-use crate::fast::engine::Pipeline;
+use crate::fast::engine::{Parts, Pipeline};
 use crate::model::{Parameters, Real, RecurrentModel};
 use ndarray::{s, Array2, ArrayView2, ArrayViewD, ArrayViewMutD};
 use std::fmt;
@@ -180,20 +180,32 @@ impl<C: Cell<A>, A: Real> RNNModel<C, A> {
             self.rnn.check_state(st, false)?;
         }
         let (steps, n) = self.rnn.steps_batch();
+        let mut parts = self.parts(state);
+        parts.engine.forward(steps, n, &mut parts.rec, parts.out);
+        Ok(())
+    }
+
+    /// The model as the engine sees it: the layers (from `state`) as the
+    /// recurrence, the dense layer as the output layer, and its gradients.
+    fn parts<'a>(&'a mut self, state: Option<&'a C::State>) -> Parts<'a, A, LayerSteps<'a, C, A>> {
         let RNNModel {
             params,
             grads,
             rnn,
             pipeline,
         } = self;
-        let mut layers = LayerSteps {
-            engine: rnn,
-            p: &params.rnn,
-            g: &mut grads.rnn,
-            state,
-        };
-        pipeline.forward(steps, n, &mut layers, params.dense.output());
-        Ok(())
+        Parts {
+            rec: LayerSteps {
+                engine: rnn,
+                p: &params.rnn,
+                g: &mut grads.rnn,
+                state,
+            },
+            out: params.dense.output(),
+            engine: pipeline,
+            d_weight: grads.dense.weight.view_mut(),
+            d_bias: grads.dense.bias.view_mut(),
+        }
     }
 }
 
@@ -258,26 +270,7 @@ impl<C: Cell<A>, A: Real> RecurrentModel for RNNModel<C, A> {
             d_logits.dim(),
             self.pipeline.logits().dim()
         );
-        let RNNModel {
-            params,
-            grads,
-            rnn,
-            pipeline,
-        } = self;
-        let mut layers = LayerSteps {
-            engine: rnn,
-            p: &params.rnn,
-            g: &mut grads.rnn,
-            state: None,
-        };
-        let d_dense = &mut grads.dense;
-        pipeline.backward(
-            d_logits,
-            &mut layers,
-            params.dense.output(),
-            d_dense.weight.view_mut(),
-            d_dense.bias.view_mut(),
-        );
+        self.parts(None).backward(d_logits);
     }
 
     fn state_grad(&self) -> C::State {

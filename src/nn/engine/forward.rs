@@ -7,9 +7,9 @@ use crate::nn::state::LayerState;
 
 use crate::fast::linalg::{matmul, matmul_serial};
 use crate::fast::math::vectorized;
-use crate::fast::rows::transpose_into;
+use crate::fast::rows::transposed_copy;
 use crate::model::Real;
-use ndarray::{s, Array2, Axis, Zip};
+use ndarray::{s, Axis, Zip};
 use std::ops::Range;
 
 impl<C: Cell<A>, A: Real> Engine<C, A> {
@@ -43,10 +43,7 @@ impl<C: Cell<A>, A: Real> Engine<C, A> {
         // read as a row of W_ihᵀ (transposed once, tile by tile).
         if l == 0 && self.one_hot {
             let w_t = &mut self.w_ih_t;
-            if w_t.dim() != w.weight_ih.t().dim() {
-                *w_t = Array2::zeros(w.weight_ih.t().dim());
-            }
-            transpose_into(w.weight_ih.view(), w_t.view_mut());
+            transposed_copy(&w.weight_ih, w_t);
             for (mut row, &c) in buf.xw.outer_iter_mut().zip(&self.idx0) {
                 Zip::from(&mut row)
                     .and(&w_t.row(c))
@@ -65,10 +62,7 @@ impl<C: Cell<A>, A: Real> Engine<C, A> {
             }
         }
         // W_hhᵀ row-major for the steps' products (each packs it again).
-        if buf.w_hh_t.dim() != w.weight_hh.t().dim() {
-            buf.w_hh_t = Array2::zeros(w.weight_hh.t().dim());
-        }
-        transpose_into(w.weight_hh.view(), buf.w_hh_t.view_mut());
+        transposed_copy(&w.weight_hh, &mut buf.w_hh_t);
         let j = l * dirs + d;
         for (part, target) in [&mut buf.h, &mut buf.c].into_iter().enumerate() {
             if part == 1 && !lstm {
