@@ -96,6 +96,15 @@ pub trait Recurrence<A>: Send {
 /// The dense output layer \\(O = H W + b\\): `weight` `(width, q)` (any
 /// view: the concise dense layer passes its `(q, width)` weight transposed),
 /// `bias` `(q,)`.
+///
+/// ```
+/// use d2l_rnn::fast::engine::Output;
+/// use ndarray::{Array1, Array2};
+/// let dense_weight = Array2::<f32>::zeros((1027, 256)); // PyTorch's (out, in)
+/// let bias = Array1::<f32>::zeros(1027);
+/// let out = Output { weight: dense_weight.t(), bias: bias.view() };
+/// assert_eq!(out.weight.dim(), (256, 1027)); // (width, q)
+/// ```
 #[derive(Clone, Copy, Debug)]
 pub struct Output<'a, A> {
     /// \\(W\\), `(width, q)`.
@@ -105,7 +114,13 @@ pub struct Output<'a, A> {
 }
 
 /// The engine's buffers, kept between calls: \\(H\\), \\(O\\) and \\(\partial H\\).
-/// See the [module docs](self).
+/// See the [module docs](self) for the design and a whole forward and
+/// backward pass of a toy recurrence.
+///
+/// ```
+/// let engine = d2l_rnn::fast::engine::Pipeline::<f32>::default();
+/// assert_eq!((engine.hidden().dim(), engine.logits().dim()), ((0, 0), (0, 0))); // sized by the first pass
+/// ```
 #[derive(Clone, Debug, Default)]
 pub struct Pipeline<A> {
     /// \\(H\\), `(T n, width)`.
