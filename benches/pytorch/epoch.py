@@ -71,45 +71,14 @@ def clip(params, theta):
             p.grad.mul_(theta / norm)
 
 
-def scratch_epoch_times(corpus, vocab, random_sampling):
-    torch.manual_seed(0)
-    rng = random.Random(0)
-
-    def param(*shape):
-        return nn.Parameter(torch.randn(shape) * 0.01)
-
-    w_xh, w_hh, b_h = param(vocab, HIDDEN), param(HIDDEN, HIDDEN), nn.Parameter(torch.zeros(HIDDEN))
-    w_hq, b_q = param(HIDDEN, vocab), nn.Parameter(torch.zeros(vocab))
-    params = [w_xh, w_hh, b_h, w_hq, b_q]
-    loss = nn.CrossEntropyLoss()
-    times = []
-    for _ in range(EPOCHS):
-        start = time.perf_counter()
-        total, count = 0.0, 0
-        h = torch.zeros(BATCH, HIDDEN)
-        batches = batches_random(corpus, rng) if random_sampling else batches_consecutive(corpus)
-        for x, y in batches:
-            h = torch.zeros(BATCH, HIDDEN) if random_sampling else h.detach()
-            outputs = []
-            for t in range(STEPS):
-                one_hot = F.one_hot(x[:, t], vocab).float()
-                h = torch.tanh(one_hot @ w_xh + h @ w_hh + b_h)
-                outputs.append(h @ w_hq + b_q)
-            l = loss(torch.cat(outputs), y.T.flatten())
-            for p in params:
-                p.grad = None
-            l.backward()
-            clip(params, 0.01)
-            with torch.no_grad():
-                for p in params:
-                    p -= 100.0 * p.grad
-            total, count = total + l.item() * y.numel(), count + y.numel()
-        times.append(time.perf_counter() - start)
-    return times, params, math.exp(total / count)
+def rnn_step(x, h, p):
+    """The section's RNN on one step; `x` is one-hot."""
+    ((w_xh, w_hh, b_h),) = p
+    return torch.tanh(x @ w_xh + h @ w_hh + b_h)
 
 
 def gru_step(x, h, p):
-    """The book's GRU (section 6.7) on one step; `x` is one-hot."""
+    """The book's GRU (section 6.7) on one step."""
     (w_xz, w_hz, b_z), (w_xr, w_hr, b_r), (w_xh, w_hh, b_h) = p
     z = torch.sigmoid(x @ w_xz + h @ w_hz + b_z)
     r = torch.sigmoid(x @ w_xr + h @ w_hr + b_r)
@@ -128,10 +97,16 @@ def lstm_step(x, state, p):
     return o * torch.tanh(c), c
 
 
-def scratch_gated_epoch_times(corpus, vocab, gates):
-    """The from-scratch GRU (3 gates) or LSTM (4) with autograd: consecutive
-    sampling, SGD (lr 100, clipping 0.01), as the crate's bench."""
+STEP = {1: rnn_step, 3: gru_step, 4: lstm_step}
+
+
+def scratch_epoch_times(corpus, vocab, gates, random_sampling):
+    """A from-scratch model with autograd: the RNN (1 gate), the GRU (3) or
+    the LSTM (4); SGD (lr 100, clipping 0.01), random or consecutive sampling,
+    as the crate's bench. Returns the epoch times, the parameters and the
+    last epoch's perplexity."""
     torch.manual_seed(0)
+    rng = random.Random(0)
 
     def param(*shape):
         return nn.Parameter(torch.randn(shape) * 0.01)
@@ -140,25 +115,24 @@ def scratch_gated_epoch_times(corpus, vocab, gates):
                    for _ in range(gates)]
     w_hq, b_q = param(HIDDEN, vocab), nn.Parameter(torch.zeros(vocab))
     params = [t for g in gate_params for t in g] + [w_hq, b_q]
+    step, lstm = STEP[gates], gates == 4
+    zeros = lambda: (torch.zeros(BATCH, HIDDEN), torch.zeros(BATCH, HIDDEN)) if lstm else torch.zeros(BATCH, HIDDEN)
     loss = nn.CrossEntropyLoss()
-    zeros = lambda: torch.zeros(BATCH, HIDDEN)
     times = []
     for _ in range(EPOCHS):
         start = time.perf_counter()
         total, count = 0.0, 0
-        state = zeros() if gates == 3 else (zeros(), zeros())
-        for x, y in batches_consecutive(corpus):
-            state = state.detach() if gates == 3 else tuple(s.detach() for s in state)
+        state = zeros()
+        batches = batches_random(corpus, rng) if random_sampling else batches_consecutive(corpus)
+        for x, y in batches:
+            if random_sampling:
+                state = zeros()
+            else:
+                state = tuple(s.detach() for s in state) if lstm else state.detach()
             outputs = []
             for t in range(STEPS):
-                one_hot = F.one_hot(x[:, t], vocab).float()
-                if gates == 3:
-                    state = gru_step(one_hot, state, gate_params)
-                    h = state
-                else:
-                    state = lstm_step(one_hot, state, gate_params)
-                    h = state[0]
-                outputs.append(h @ w_hq + b_q)
+                state = step(F.one_hot(x[:, t], vocab).float(), state, gate_params)
+                outputs.append((state[0] if lstm else state) @ w_hq + b_q)
             l = loss(torch.cat(outputs), y.T.flatten())
             for p in params:
                 p.grad = None
@@ -169,7 +143,7 @@ def scratch_gated_epoch_times(corpus, vocab, gates):
                     p -= 100.0 * p.grad
             total, count = total + l.item() * y.numel(), count + y.numel()
         times.append(time.perf_counter() - start)
-    return times, math.exp(total / count)
+    return times, params, math.exp(total / count)
 
 
 class RNNModel(nn.Module):
@@ -219,7 +193,7 @@ def generation_ms(params, index, vocab):
         prefix = "分开"
         for t in range(50 + len(prefix) - 1):
             one_hot = F.one_hot(torch.tensor([output[-1]]), vocab).float()
-            h = torch.tanh(one_hot @ w_xh + h @ w_hh + b_h)
+            h = rnn_step(one_hot, h, [(w_xh, w_hh, b_h)])
             y = h @ w_hq + b_q
             output.append(index[prefix[t + 1]] if t < len(prefix) - 1 else int(y.argmax(dim=1).item()))
         times.append(time.perf_counter() - start)
@@ -233,11 +207,11 @@ def main():
           f"CPU capability {torch.backends.cpu.get_cpu_capability()}, vocabulary {vocab}")
     params = None
     for name, random_sampling in (("random", True), ("consecutive", False)):
-        times, params, ppl = scratch_epoch_times(corpus, vocab, random_sampling)
+        times, params, ppl = scratch_epoch_times(corpus, vocab, 1, random_sampling)
         print(f"from-scratch epoch ({name}): {statistics.median(times[1:]):.4f} s "
               f"(perplexity {ppl:.1f} after {EPOCHS} epochs)")
     for name, gates in (("GRU", 3), ("LSTM", 4)):
-        times, ppl = scratch_gated_epoch_times(corpus, vocab, gates)
+        times, _, ppl = scratch_epoch_times(corpus, vocab, gates, False)
         print(f"from-scratch {name} epoch: {statistics.median(times[1:]):.4f} s "
               f"(perplexity {ppl:.1f} after {EPOCHS} epochs)")
     for name, layer in (("RNN", nn.RNN), ("GRU", nn.GRU), ("LSTM", nn.LSTM)):
