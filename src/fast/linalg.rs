@@ -96,7 +96,21 @@ pub fn matmul_with<A, S1, S2, S3>(
     unsafe { A::gemm_raw(m, n, k, alpha, pa, pb, beta, pc, threads) }
 }
 
-/// Depth of the blocks [`serial_in_depth_blocks`] cuts the shared axis into.
+/// Depth of the blocks one core's products cut the shared axis into: 256,
+/// `matrixmultiply`'s depth for `f32` and `f64`. A product as deep as 1027
+/// (the vocabulary) is summed as blocks of 256, 256, 256, 256 and 3, each
+/// added to the result in turn.
+///
+/// ```
+/// use d2l_rnn::fast::linalg::{matmul_serial, SERIAL_DEPTH};
+/// use ndarray::Array2;
+/// assert_eq!(SERIAL_DEPTH, 256);
+/// let a = Array2::from_elem((2, 1027), 1.0f32);
+/// let b = Array2::from_elem((1027, 3), 0.5f32);
+/// let mut c = Array2::zeros((2, 3));
+/// matmul_serial(1.0, &a, &b, 0.0, &mut c);
+/// assert!(c.iter().all(|&v| v == 513.5));
+/// ```
 pub const SERIAL_DEPTH: usize = 256;
 
 /// One core's product, as gemm's kernels computing it in blocks of
