@@ -1,7 +1,18 @@
 //! Gradient clipping and optimisers; they work on any [`Parameters`].
 
+use crate::fast::update;
 use crate::model::{Parameters, Real};
-use ndarray::Zip;
+use ndarray::{ArrayViewD, ArrayViewMutD};
+
+/// The views of named tensors, without their names.
+fn views<'a, A>(named: Vec<(&'static str, ArrayViewD<'a, A>)>) -> Vec<ArrayViewD<'a, A>> {
+    named.into_iter().map(|(_, t)| t).collect()
+}
+
+/// [`views`], writable.
+fn views_mut<'a, A>(named: Vec<(&'static str, ArrayViewMutD<'a, A>)>) -> Vec<ArrayViewMutD<'a, A>> {
+    named.into_iter().map(|(_, t)| t).collect()
+}
 
 /// The section's `grad_clipping`: with \\(g\\) all gradients joined into one
 /// vector, replace \\(g\\) by \\(\min(\theta / \|g\|_2, 1)\, g\\), so its norm is at
@@ -21,21 +32,11 @@ use ndarray::Zip;
 /// assert!((g.b_q[0] - 3.0 / 18f64.sqrt()).abs() < 1e-12);
 /// ```
 pub fn grad_clipping<A: Real, P: Parameters<A>>(grads: &mut P, theta: f64) -> f64 {
-    let squares: f64 = grads
-        .tensors()
-        .iter()
-        .flat_map(|(_, t)| t.iter())
-        .map(|&v| {
-            let v = v.to_f64().unwrap_or(f64::NAN);
-            v * v
-        })
-        .sum();
+    let squares = update::sum_of_squares(&views(grads.tensors()));
     let norm = squares.sqrt();
     if norm > theta {
         let scale = A::from_f64(theta / norm).unwrap_or_else(A::one);
-        for (_, mut t) in grads.tensors_mut() {
-            t.mapv_inplace(|v| v * scale);
-        }
+        update::scale(&mut views_mut(grads.tensors_mut()), scale);
     }
     norm
 }
@@ -55,9 +56,11 @@ pub fn grad_clipping<A: Real, P: Parameters<A>>(grads: &mut P, theta: f64) -> f6
 /// ```
 pub fn sgd<A: Real, P: Parameters<A>>(params: &mut P, grads: &P, lr: f64, batch_size: usize) {
     let step = A::from_f64(lr / batch_size.max(1) as f64).unwrap_or_else(A::zero);
-    for ((_, mut w), (_, g)) in params.tensors_mut().into_iter().zip(grads.tensors()) {
-        Zip::from(&mut w).and(&g).for_each(|w, &g| *w -= step * g);
-    }
+    update::descend(
+        &mut views_mut(params.tensors_mut()),
+        &views(grads.tensors()),
+        step,
+    );
 }
 
 /// An update rule that the training loop applies after clipping.
@@ -215,23 +218,22 @@ impl<A: Real> Optimizer<A> for Adam<A> {
         let (b1, b2) = self.betas;
         let t = self.t as i32;
         let cast = |x: f64| A::from_f64(x).unwrap_or_else(A::zero);
-        let (b1a, b2a) = (cast(b1), cast(b2));
-        let (c1, c2) = (cast(1.0 - b1), cast(1.0 - b2));
-        let step_size = cast(self.lr / (1.0 - b1.powi(t)));
-        let bc2_sqrt = cast((1.0 - b2.powi(t)).sqrt());
-        let eps = cast(self.eps);
-        let tensors = params.tensors_mut().into_iter().zip(grads);
-        for (((_, mut w), (_, g)), (m, v)) in tensors.zip(self.m.iter_mut().zip(self.v.iter_mut()))
-        {
-            Zip::from(&mut w)
-                .and(&g)
-                .and(m)
-                .and(v)
-                .for_each(|w, &g, m, v| {
-                    *m = b1a * *m + c1 * g;
-                    *v = b2a * *v + c2 * g * g;
-                    *w -= step_size * *m / (v.sqrt() / bc2_sqrt + eps);
-                });
-        }
+        let step = update::AdamStep {
+            betas: (cast(b1), cast(b2)),
+            complements: (cast(1.0 - b1), cast(1.0 - b2)),
+            step_size: cast(self.lr / (1.0 - b1.powi(t))),
+            bias_correction2_sqrt: cast((1.0 - b2.powi(t)).sqrt()),
+            eps: cast(self.eps),
+        };
+        let grads: Vec<_> = grads.into_iter().map(|(_, g)| g).collect();
+        let mut m: Vec<_> = self.m.iter_mut().map(|m| m.view_mut()).collect();
+        let mut v: Vec<_> = self.v.iter_mut().map(|v| v.view_mut()).collect();
+        update::adam(
+            &mut views_mut(params.tensors_mut()),
+            &grads,
+            &mut m,
+            &mut v,
+            step,
+        );
     }
 }

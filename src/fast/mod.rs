@@ -36,6 +36,8 @@ pub mod math;
 pub mod pipeline;
 mod rnn;
 pub mod rows;
+pub mod transpose;
+pub mod update;
 
 pub use gru::GruFast;
 pub use lstm::LstmFast;

@@ -5,7 +5,8 @@
 use super::engine::{copy_rows, Output, Parts, Pipeline, Recurrence};
 use super::math::{tanh_inplace, vectorized};
 use super::pipeline::chain_matmul;
-use super::rows::{flat, flat_mut, transposed_copy};
+use super::rows::{flat, flat_mut};
+use super::transpose::transposed_copy;
 use crate::model::RecurrentModel;
 use crate::real::Real;
 use crate::scratch::{GatedParams, RnnParams};

@@ -1,9 +1,9 @@
 //! Row gathers and scatters (the one-hot input products and their
-//! gradients) and a tiled transpose.
+//! gradients) and flat views of row blocks.
 
+use super::math::vectorized;
 use crate::real::Real;
-use crate::scratch::Gate;
-use ndarray::{Array1, Array2, ArrayView2, ArrayViewMut2, Zip};
+use ndarray::{Array1, Array2, ArrayView1, ArrayView2, ArrayViewMut1, ArrayViewMut2, Zip};
 
 /// `out[r] = table[index_r] + bias` for each row `r`: the product of one-hot
 /// rows with `table`, plus the bias.
@@ -13,12 +13,67 @@ pub(crate) fn gather_rows<A: Real>(
     bias: &Array1<A>,
     indices: impl Iterator<Item = usize>,
 ) {
-    for (mut row, c) in out.outer_iter_mut().zip(indices) {
-        Zip::from(&mut row)
-            .and(&table.row(c))
-            .and(bias)
-            .for_each(|o, &w, &b| *o = w + b);
+    vectorized(
+        #[inline(always)]
+        || {
+            for (mut row, c) in out.outer_iter_mut().zip(indices) {
+                add_rows(row.view_mut(), table.row(c), bias.view());
+            }
+        },
+    );
+}
+
+/// `out = a + b` for three rows of one length.
+#[inline(always)]
+pub(crate) fn add_rows<A: Real>(
+    mut out: ArrayViewMut1<'_, A>,
+    a: ArrayView1<'_, A>,
+    b: ArrayView1<'_, A>,
+) {
+    match (out.as_slice_mut(), a.as_slice(), b.as_slice()) {
+        (Some(o), Some(a), Some(b)) => {
+            let (a, b) = (&a[..o.len()], &b[..o.len()]);
+            for j in 0..o.len() {
+                o[j] = a[j] + b[j];
+            }
+        }
+        _ => Zip::from(out)
+            .and(a)
+            .and(b)
+            .for_each(|o, &a, &b| *o = a + b),
     }
+}
+
+/// `acc += a` for two rows of one length.
+#[inline(always)]
+fn accumulate<A: Real>(mut acc: ArrayViewMut1<'_, A>, a: ArrayView1<'_, A>) {
+    match (acc.as_slice_mut(), a.as_slice()) {
+        (Some(acc), Some(a)) => {
+            let a = &a[..acc.len()];
+            for j in 0..acc.len() {
+                acc[j] += a[j];
+            }
+        }
+        _ => acc += &a,
+    }
+}
+
+/// `d_table = 0`, then `d_table[index_r] += d_out[r]` for each row `r`: the
+/// weight gradient of [`gather_rows`].
+pub(crate) fn add_rows_at<A: Real>(
+    d_table: &mut Array2<A>,
+    d_out: ArrayView2<'_, A>,
+    indices: impl Iterator<Item = usize>,
+) {
+    d_table.fill(A::zero());
+    vectorized(
+        #[inline(always)]
+        || {
+            for (row, c) in d_out.outer_iter().zip(indices) {
+                accumulate(d_table.row_mut(c), row);
+            }
+        },
+    );
 }
 
 /// The backward pass of [`gather_rows`]: `d_table` and `d_bias` are
@@ -29,20 +84,21 @@ pub(crate) fn scatter_rows<A: Real>(
     d_out: ArrayView2<'_, A>,
     indices: impl Iterator<Item = usize>,
 ) {
-    d_table.fill(A::zero());
-    for (row, c) in d_out.outer_iter().zip(indices) {
-        let mut w = d_table.row_mut(c);
-        w += &row;
-    }
+    add_rows_at(d_table, d_out, indices);
     sum_rows_into(d_bias, d_out);
 }
 
-/// `out = Σ_r m[r]`, without allocating.
+/// `out = Σ_r m[r]`, rows added in order, without allocating.
 pub(crate) fn sum_rows_into<A: Real>(out: &mut Array1<A>, m: ArrayView2<'_, A>) {
     out.fill(A::zero());
-    for row in m.outer_iter() {
-        *out += &row;
-    }
+    vectorized(
+        #[inline(always)]
+        || {
+            for row in m.outer_iter() {
+                accumulate(out.view_mut(), row);
+            }
+        },
+    );
 }
 
 /// The elements of a standard-layout view (a row range of a buffer) as one
@@ -61,73 +117,4 @@ pub(crate) fn flat_mut<A, S: ndarray::DataMut<Elem = A>>(
 ) -> &mut [A] {
     view.as_slice_mut()
         .expect("rows of a standard-layout buffer")
-}
-
-/// `dst = srcᵀ` ([`transpose_into`]), resizing `dst` first when its shape differs.
-///
-/// ```
-/// use ndarray::{array, Array2};
-/// let mut t = Array2::zeros((0, 0));
-/// d2l_rnn::fast::rows::transposed_copy(&array![[1.0f32, 2.0]], &mut t);
-/// assert_eq!(t, array![[1.0], [2.0]]);
-/// ```
-pub fn transposed_copy<A: Copy + num_traits::Zero>(src: &Array2<A>, dst: &mut Array2<A>) {
-    if dst.dim() != src.t().dim() {
-        *dst = Array2::zeros(src.t().dim());
-    }
-    transpose_into(src.view(), dst.view_mut());
-}
-
-/// Row-major copies of every gate's \\(W_h^\top\\) into `out` (one array a
-/// gate), for a walk back through time that multiplies by them once a step:
-/// a row-major matrix packs faster than a transposed view, and the product's
-/// numbers are the same.
-pub(crate) fn transposed_recurrent_weights<A: Real>(gates: &[&Gate<A>], out: &mut Vec<Array2<A>>) {
-    out.resize_with(gates.len(), || Array2::zeros((0, 0)));
-    for (t, gate) in out.iter_mut().zip(gates) {
-        transposed_copy(&gate.w_h, t);
-    }
-}
-
-/// Tile side of [`transpose_into`]: 32 x 32 values of `f32` are 4 KiB, so a
-/// source tile and a destination tile stay in L1 while one is read by rows and
-/// the other written by rows.
-const TILE: usize = 32;
-
-/// `dst = srcᵀ`, tile by tile: `src` `(m, n)`, `dst` `(n, m)`. Copies only,
-/// so the numbers are the same as an element-by-element transpose; the tiles
-/// keep the strided side of the copy inside the cache.
-///
-/// ```
-/// use ndarray::{array, Array2};
-/// let src = Array2::from_shape_fn((40, 70), |(i, j)| (i * 70 + j) as f32);
-/// let mut dst = Array2::zeros((70, 40));
-/// d2l_rnn::fast::rows::transpose_into(src.view(), dst.view_mut());
-/// assert_eq!(dst, src.t());
-/// ```
-pub fn transpose_into<A: Copy>(src: ArrayView2<'_, A>, mut dst: ArrayViewMut2<'_, A>) {
-    let (m, n) = src.dim();
-    assert_eq!(
-        dst.dim(),
-        (n, m),
-        "transpose_into: ({m}, {n}) into {:?}",
-        dst.dim()
-    );
-    let (Some(from), Some(to)) = (src.as_slice(), dst.as_slice_mut()) else {
-        dst.assign(&src.t());
-        return;
-    };
-    // Each destination row is written contiguously; the strided side is the
-    // read (a power-of-two stride on the write side, as for weights with
-    // 1024 rows, would put every line of a tile in the same cache set).
-    for i0 in (0..m).step_by(TILE) {
-        let i1 = (i0 + TILE).min(m);
-        for j0 in (0..n).step_by(TILE) {
-            for j in j0..(j0 + TILE).min(n) {
-                for (o, i) in to[j * m + i0..j * m + i1].iter_mut().zip(i0..i1) {
-                    *o = from[i * n + j];
-                }
-            }
-        }
-    }
 }

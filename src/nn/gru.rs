@@ -105,24 +105,27 @@ pub(crate) fn gates_mut<const K: usize, T>(row: &mut [T], hs: usize) -> [&mut [T
 /// `out[j] = f(a[j])`.
 #[inline(always)]
 pub(crate) fn zip1<A: Copy>(out: &mut [A], a: &[A], f: impl Fn(A) -> A) {
-    for (o, &a) in out.iter_mut().zip(a) {
-        *o = f(a);
+    let a = &a[..out.len()];
+    for j in 0..out.len() {
+        out[j] = f(a[j]);
     }
 }
 
 /// `out[j] = f(a[j], b[j])`.
 #[inline(always)]
 pub(crate) fn zip2<A: Copy>(out: &mut [A], a: &[A], b: &[A], f: impl Fn(A, A) -> A) {
-    for ((o, &a), &b) in out.iter_mut().zip(a).zip(b) {
-        *o = f(a, b);
+    let (a, b) = (&a[..out.len()], &b[..out.len()]);
+    for j in 0..out.len() {
+        out[j] = f(a[j], b[j]);
     }
 }
 
 /// `out[j] = f(a[j], b[j], c[j])`.
 #[inline(always)]
 pub(crate) fn zip3<A: Copy>(out: &mut [A], a: &[A], b: &[A], c: &[A], f: impl Fn(A, A, A) -> A) {
-    for (((o, &a), &b), &c) in out.iter_mut().zip(a).zip(b).zip(c) {
-        *o = f(a, b, c);
+    let (a, b, c) = (&a[..out.len()], &b[..out.len()], &c[..out.len()]);
+    for j in 0..out.len() {
+        out[j] = f(a[j], b[j], c[j]);
     }
 }
 
@@ -136,16 +139,19 @@ pub(crate) fn zip4<A: Copy>(
     d: &[A],
     f: impl Fn(A, A, A, A) -> A,
 ) {
-    for ((((o, &a), &b), &c), &d) in out.iter_mut().zip(a).zip(b).zip(c).zip(d) {
-        *o = f(a, b, c, d);
+    let n = out.len();
+    let (a, b, c, d) = (&a[..n], &b[..n], &c[..n], &d[..n]);
+    for j in 0..n {
+        out[j] = f(a[j], b[j], c[j], d[j]);
     }
 }
 
 /// `x[j] = f(x[j], a[j])`.
 #[inline(always)]
 pub(crate) fn update1<A: Copy>(x: &mut [A], a: &[A], f: impl Fn(A, A) -> A) {
-    for (x, &a) in x.iter_mut().zip(a) {
-        *x = f(*x, a);
+    let a = &a[..x.len()];
+    for j in 0..x.len() {
+        x[j] = f(x[j], a[j]);
     }
 }
 

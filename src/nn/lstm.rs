@@ -92,8 +92,10 @@ impl<A: Real> Cell<A> for LstmCell {
 /// `x[j] = f(x[j], a[j], b[j], c[j])`.
 #[inline(always)]
 fn update3<A: Copy>(x: &mut [A], a: &[A], b: &[A], c: &[A], f: impl Fn(A, A, A, A) -> A) {
-    for (((x, &a), &b), &c) in x.iter_mut().zip(a).zip(b).zip(c) {
-        *x = f(*x, a, b, c);
+    let n = x.len();
+    let (a, b, c) = (&a[..n], &b[..n], &c[..n]);
+    for j in 0..n {
+        x[j] = f(x[j], a[j], b[j], c[j]);
     }
 }
 

@@ -1,15 +1,16 @@
 //! The pass back through time and the weight gradients.
 
-use super::{sum_rows, Engine, LayerBuffers};
+use super::{Engine, LayerBuffers};
 use crate::nn::cell::{Cell, CellBackward};
 use crate::nn::layer_params::RecurrentParams;
 use crate::nn::state::LayerState;
 
 use crate::fast::linalg::{matmul, matmul_serial};
 use crate::fast::math::vectorized;
-use crate::fast::rows::transpose_into;
+use crate::fast::rows::{add_rows, add_rows_at, sum_rows_into};
+use crate::fast::transpose::transpose_into;
 use crate::model::Real;
-use ndarray::{s, Array2, Axis, Zip};
+use ndarray::{s, Array2, Axis};
 use std::ops::Range;
 
 impl<C: Cell<A>, A: Real> Engine<C, A> {
@@ -101,10 +102,16 @@ impl<C: Cell<A>, A: Real> Engine<C, A> {
         for k in ks.rev() {
             let t = if d == 0 { k } else { steps - 1 - k };
             // dh_t = (from the output) + (from step k + 1)
-            Zip::from(&mut buf.d_h)
-                .and(&d_y.slice(s![t * n..(t + 1) * n, d * hs..(d + 1) * hs]))
-                .and(&buf.carry_h)
-                .for_each(|o, &a, &b| *o = a + b);
+            let arriving = d_y.slice(s![t * n..(t + 1) * n, d * hs..(d + 1) * hs]);
+            let rows = buf.d_h.outer_iter_mut().zip(arriving.outer_iter());
+            vectorized(
+                #[inline(always)]
+                || {
+                    for ((o, a), b) in rows.zip(buf.carry_h.outer_iter()) {
+                        add_rows(o, a, b);
+                    }
+                },
+            );
             let h_all = buf.h.as_slice().expect("standard layout");
             let c_prev: &[A] = if lstm {
                 &buf.c.as_slice().expect("standard layout")[k * n * hs..(k + 1) * n * hs]
@@ -166,18 +173,14 @@ impl<C: Cell<A>, A: Real> Engine<C, A> {
             &mut gw.weight_hh,
         );
         if self.cfg.bias {
-            sum_rows(&buf.d_hw, &mut gw.bias_hh);
-            sum_rows(&buf.d_xw, &mut gw.bias_ih);
+            sum_rows_into(&mut gw.bias_hh, buf.d_hw.view());
+            sum_rows_into(&mut gw.bias_ih, buf.d_xw.view());
         }
         if l == 0 && self.one_hot {
             // Scatter: column idx[r] of dW_ih gains row r of d(xw); summed as
             // rows of dW_ihᵀ, then transposed tile by tile.
             let d_t = &mut self.w_ih_t;
-            d_t.fill(A::zero());
-            for (row, &c) in buf.d_xw.outer_iter().zip(&self.idx0) {
-                let mut r = d_t.row_mut(c);
-                r += &row;
-            }
+            add_rows_at(d_t, buf.d_xw.view(), self.idx0.iter().copied());
             transpose_into(d_t.view(), gw.weight_ih.view_mut());
         } else {
             let x = if l == 0 {

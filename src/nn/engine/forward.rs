@@ -7,9 +7,10 @@ use crate::nn::state::LayerState;
 
 use crate::fast::linalg::{matmul, matmul_serial};
 use crate::fast::math::vectorized;
-use crate::fast::rows::transposed_copy;
+use crate::fast::rows::gather_rows;
+use crate::fast::transpose::transposed_copy;
 use crate::model::Real;
-use ndarray::{s, Axis, Zip};
+use ndarray::{s, Axis};
 use std::ops::Range;
 
 impl<C: Cell<A>, A: Real> Engine<C, A> {
@@ -44,12 +45,12 @@ impl<C: Cell<A>, A: Real> Engine<C, A> {
         if l == 0 && self.one_hot {
             let w_t = &mut self.w_ih_t;
             transposed_copy(&w.weight_ih, w_t);
-            for (mut row, &c) in buf.xw.outer_iter_mut().zip(&self.idx0) {
-                Zip::from(&mut row)
-                    .and(&w_t.row(c))
-                    .and(&w.bias_ih)
-                    .for_each(|a, &wc, &b| *a = wc + b);
-            }
+            gather_rows(
+                buf.xw.view_mut(),
+                w_t,
+                &w.bias_ih,
+                self.idx0.iter().copied(),
+            );
         } else {
             let x = if l == 0 {
                 self.x0.view()

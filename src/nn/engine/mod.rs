@@ -18,7 +18,7 @@ use super::RnnConfig;
 
 use crate::error::Error;
 use crate::model::Real;
-use ndarray::{Array1, Array2, ArrayView2, ArrayViewMut2};
+use ndarray::{Array2, ArrayView2, ArrayViewMut2};
 
 /// Buffers of one direction of one layer, kept between calls.
 #[derive(Clone, Debug)]
@@ -93,13 +93,6 @@ pub(super) fn empty<A>() -> Array2<A> {
 pub(super) fn prev_next<A>(s: &mut [A], k: usize, len: usize) -> (&[A], &mut [A]) {
     let (before, after) = s.split_at_mut((k + 1) * len);
     (&before[k * len..], &mut after[..len])
-}
-
-pub(super) fn sum_rows<A: Real>(m: &Array2<A>, out: &mut Array1<A>) {
-    out.fill(A::zero());
-    for row in m.outer_iter() {
-        *out += &row;
-    }
 }
 
 impl<C: Cell<A>, A: Real> Engine<C, A> {
