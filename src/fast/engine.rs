@@ -89,8 +89,12 @@ pub trait Recurrence<A>: Send {
     fn forward_chunk(&mut self, steps: Range<usize>, out: ArrayViewMut2<'_, A>);
     /// Goes back through `steps`, given \\(\partial L / \partial H\\) from the
     /// output layer for their rows, `d_out` `(steps.len() n, width)`. The
-    /// call with `steps.start == 0` is the last and finishes every gradient.
+    /// call with `steps.start == 0` is the last of the walk.
     fn backward_chunk(&mut self, steps: Range<usize>, d_out: ArrayView2<'_, A>);
+    /// After the walk back and the output layer's gradients, with every core
+    /// free: what is left of the recurrence's own gradients (the products of
+    /// its weight gradients over all steps, say). By default nothing.
+    fn finish_backward(&mut self) {}
 }
 
 /// The dense output layer \\(O = H W + b\\): `weight` `(width, q)` (any
@@ -111,6 +115,15 @@ pub struct Output<'a, A> {
     pub weight: ArrayView2<'a, A>,
     /// \\(b\\), `(q,)`.
     pub bias: ArrayView1<'a, A>,
+}
+
+impl<A: Real> Output<'_, A> {
+    /// \\(O = H W + b\\) for some rows: `h` `(rows, width)` into `o` `(rows, q)`,
+    /// on this thread.
+    pub(crate) fn logits_into(&self, h: ArrayView2<'_, A>, mut o: ArrayViewMut2<'_, A>) {
+        matmul_serial(A::one(), &h, &self.weight, A::zero(), &mut o);
+        o += &self.bias;
+    }
 }
 
 /// The engine's buffers, kept between calls: \\(H\\), \\(O\\) and \\(\partial H\\).
@@ -205,8 +218,12 @@ impl<A: Real> Pipeline<A> {
                 filled.wait(c);
                 let h = lock(&h_chunks[c]);
                 let mut o = lock(&o_chunks[c]);
-                matmul_serial(A::one(), &*h, &out.weight, A::zero(), &mut *o);
-                *o += &out.bias;
+                // Two halves of rows, for the last chunk's sake: the walk
+                // is done by then, and its core takes one.
+                let half = h.nrows() / 2;
+                let (h1, h2) = h.view().split_at(Axis(0), half);
+                let (o1, o2) = o.view_mut().split_at(Axis(0), half);
+                rayon::join(|| out.logits_into(h1, o1), || out.logits_into(h2, o2));
             }
         };
         let recurrence = || {
@@ -287,6 +304,7 @@ impl<A: Real> Pipeline<A> {
                 output_grads.work();
             },
         );
+        rec.finish_backward();
     }
 }
 

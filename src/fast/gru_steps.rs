@@ -151,10 +151,12 @@ impl<A: Real> Recurrence<A> for GruSteps<'_, A> {
             matmul_serial(A::one(), &d_az, t_update, A::one(), self.carry);
             matmul_serial(A::one(), &d_ar, t_reset, A::one(), self.carry);
         }
-        if steps.start > 0 {
-            return;
-        }
-        // Gate weights, all time steps at once.
+    }
+
+    fn finish_backward(&mut self) {
+        let (total, n) = self.inputs.dim();
+        let h_prev_all = self.hiddens.slice(s![..total * n, ..]); // [T n, h]
+                                                                  // Gate weights, all time steps at once.
         let [g_update, g_reset, g_candidate] = &mut self.g;
         let d_candidate = &*self.d_candidate;
         matmul(
@@ -178,13 +180,13 @@ impl<A: Real> Recurrence<A> for GruSteps<'_, A> {
             A::zero(),
             &mut g_candidate.w_h,
         );
-        let rows = self.inputs.iter().copied();
+        let rows = self.inputs.as_slice().expect("standard layout");
         for (g, d_a) in [
             (g_update, &*self.d_update),
             (g_reset, &*self.d_reset),
             (g_candidate, d_candidate),
         ] {
-            scatter_rows(&mut g.w_x, &mut g.b, d_a.view(), rows.clone());
+            scatter_rows(&mut g.w_x, &mut g.b, d_a.view(), rows);
         }
     }
 }

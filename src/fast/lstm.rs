@@ -147,14 +147,14 @@ impl<A: Real> LstmFast<A> {
         self.ensure_buffers(n, steps);
         self.inputs.assign(&inputs.t());
         let p = &self.params;
-        let rows = self.inputs.iter().copied(); // time-major, as the buffers
+        let rows = self.inputs.as_slice().expect("standard layout"); // time-major, as the buffers
         for (buffer, gate) in [
             (&mut self.input_gate, &p.input),
             (&mut self.forget_gate, &p.forget),
             (&mut self.output_gate, &p.output),
             (&mut self.candidate, &p.candidate),
         ] {
-            gather_rows(buffer.view_mut(), &gate.w_x, &gate.b, rows.clone()); // [T n, h]
+            gather_rows(buffer.view_mut(), &gate.w_x, &gate.b, rows); // [T n, h]
         }
         self.hiddens.slice_mut(s![..n, ..]).assign(&state.0);
         self.cells.slice_mut(s![..n, ..]).assign(&state.1);

@@ -182,15 +182,16 @@ impl<A: Real> Recurrence<A> for LstmSteps<'_, A> {
             matmul_serial(A::one(), &d_ao, t_o, A::one(), carry);
             matmul_serial(A::one(), &d_ac, t_c, A::one(), carry);
         }
-        if steps.start > 0 {
-            return;
-        }
+    }
+
+    fn finish_backward(&mut self) {
+        let (total, n) = self.inputs.dim();
         // Gate weights, all time steps at once.
         let h_prev_all = self.hiddens.slice(s![..total * n, ..]); // [T n, h]
-        let rows = self.inputs.iter().copied();
+        let rows = self.inputs.as_slice().expect("standard layout");
         for (g, d_a) in self.g.iter_mut().zip(&self.d_gates) {
             matmul(A::one(), &h_prev_all.t(), &**d_a, A::zero(), &mut g.w_h);
-            scatter_rows(&mut g.w_x, &mut g.b, d_a.view(), rows.clone());
+            scatter_rows(&mut g.w_x, &mut g.b, d_a.view(), rows);
         }
     }
 }

@@ -29,6 +29,7 @@ pub mod engine;
 mod gemm;
 mod gru;
 mod gru_steps;
+pub mod halves;
 pub mod linalg;
 mod lstm;
 mod lstm_steps;

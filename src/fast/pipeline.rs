@@ -126,19 +126,21 @@ impl Flags {
         self.0[i].load(Ordering::Acquire)
     }
 
-    /// Waits until chunk `i` is done: spins briefly (chunks take
-    /// milliseconds, a sleep would cost more), then runs other work of the
-    /// thread pool (the halves of a large product the chain split, say), or
-    /// yields the core when there is none.
+    /// Waits until chunk `i` is done, running other work of the thread pool
+    /// meanwhile (the second half of a step of the walk it waits for, say,
+    /// as soon as it is offered); with none, it spins briefly (a chunk takes
+    /// a fraction of a millisecond, a sleep would cost more), then yields the core.
     ///
     /// Only wait for a chunk that a running thread is sure to finish.
     pub fn wait(&self, i: usize) {
-        let mut spins = 0u32;
+        let mut idle = 0u32;
         while !self.is_set(i) {
-            if spins < 1000 {
-                spins += 1;
+            if rayon::yield_now() == Some(rayon::Yield::Executed) {
+                idle = 0;
+            } else if idle < 1000 {
+                idle += 1;
                 std::hint::spin_loop();
-            } else if rayon::yield_now() != Some(rayon::Yield::Executed) {
+            } else {
                 std::thread::yield_now();
             }
         }

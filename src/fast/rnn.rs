@@ -5,12 +5,12 @@
 use super::engine::{copy_rows, Output, Parts, Pipeline, Recurrence};
 use super::math::{tanh_inplace, vectorized};
 use super::pipeline::chain_matmul;
-use super::rows::{flat, flat_mut};
+use super::rows::{add_rows, flat, flat_mut};
 use super::transpose::transposed_copy;
 use crate::model::RecurrentModel;
 use crate::real::Real;
 use crate::scratch::{GatedParams, RnnParams};
-use ndarray::{s, Array2, ArrayView1, ArrayView2, ArrayViewMut2, Axis, Zip};
+use ndarray::{s, Array2, ArrayView1, ArrayView2, ArrayViewMut2, Axis};
 use std::ops::Range;
 
 /// The section's RNN as a fast trainable model: what [`crate::scratch::RnnScratch`]
@@ -238,12 +238,14 @@ fn recurrence_step<A: Real>(
     h_prev: &ArrayView2<'_, A>,
     mut a: ArrayViewMut2<'_, A>,
 ) {
-    for (mut row, &x) in a.outer_iter_mut().zip(xs) {
-        Zip::from(&mut row)
-            .and(&p.w_x.row(x))
-            .and(&p.b)
-            .for_each(|a, &w, &b| *a = w + b);
-    }
+    vectorized(
+        #[inline(always)]
+        || {
+            for (row, &x) in a.outer_iter_mut().zip(xs) {
+                add_rows(row, p.w_x.row(x), p.b.view());
+            }
+        },
+    );
     chain_matmul(A::one(), h_prev, &p.w_h.view(), A::one(), &mut a);
     match a.as_slice_mut() {
         Some(a) => tanh_inplace(a),

@@ -2,7 +2,7 @@
 
 use super::{Engine, LayerBuffers};
 use crate::nn::cell::{Cell, CellBackward};
-use crate::nn::layer_params::RecurrentParams;
+use crate::nn::layer_params::{CellWeights, RecurrentParams};
 use crate::nn::state::LayerState;
 
 use crate::fast::linalg::{matmul, matmul_serial};
@@ -144,9 +144,8 @@ impl<C: Cell<A>, A: Real> Engine<C, A> {
         }
     }
 
-    /// Layer `l`, direction `d`, after its walk back: the weight gradients,
-    /// all steps in one product each, and the gradient of the layer's input
-    /// (the layer below's output, or the dense input when `want_d_input`).
+    /// Layer `l`, direction `d`, after its walk back: the gradient of its
+    /// input ([`Engine::input_grad`]), then its weights' ([`Engine::weight_grads`]).
     pub(crate) fn finish_back(
         &mut self,
         p: &RecurrentParams<A>,
@@ -155,41 +154,28 @@ impl<C: Cell<A>, A: Real> Engine<C, A> {
         d: usize,
         want_d_input: bool,
     ) {
-        let (steps, n) = (self.steps, self.batch);
+        self.input_grad(p, l, d, want_d_input);
+        self.weight_grads(g, l, d);
+    }
+
+    /// Layer `l`, direction `d`, after its walk back: the gradient of the
+    /// layer's input (the layer below's output, or the dense input when
+    /// `want_d_input`), all steps in one product.
+    pub(crate) fn input_grad(
+        &mut self,
+        p: &RecurrentParams<A>,
+        l: usize,
+        d: usize,
+        want_d_input: bool,
+    ) {
         let j = l * self.cfg.num_directions() + d;
-        let (w, gw) = (&p.cells[j], &mut g.cells[j]);
+        let w = &p.cells[j];
         let want_d_x0 = want_d_input && !self.one_hot;
         if want_d_x0 && self.d_x0.dim() != self.x0.dim() {
             self.d_x0 = Array2::zeros(self.x0.dim());
         }
         let (below, rest) = self.layers.split_at_mut(l);
         let buf = &rest[0].dirs[d];
-        let h_prev_all = buf.h.slice(s![..steps * n, ..]); // [T n, H], processing order
-        matmul(
-            A::one(),
-            &buf.d_hw.t(),
-            &h_prev_all,
-            A::zero(),
-            &mut gw.weight_hh,
-        );
-        if self.cfg.bias {
-            sum_rows_into(&mut gw.bias_hh, buf.d_hw.view());
-            sum_rows_into(&mut gw.bias_ih, buf.d_xw.view());
-        }
-        if l == 0 && self.one_hot {
-            // Scatter: column idx[r] of dW_ih gains row r of d(xw); summed as
-            // rows of dW_ihᵀ, then transposed tile by tile.
-            let d_t = &mut self.w_ih_t;
-            add_rows_at(d_t, buf.d_xw.view(), self.idx0.iter().copied());
-            transpose_into(d_t.view(), gw.weight_ih.view_mut());
-        } else {
-            let x = if l == 0 {
-                self.x0.view()
-            } else {
-                below[l - 1].y.view()
-            };
-            matmul(A::one(), &buf.d_xw.t(), &x, A::zero(), &mut gw.weight_ih);
-        }
         let beta = if d == 0 { A::zero() } else { A::one() };
         if l > 0 {
             matmul(
@@ -202,5 +188,58 @@ impl<C: Cell<A>, A: Real> Engine<C, A> {
         } else if want_d_x0 {
             matmul(A::one(), &buf.d_xw, &w.weight_ih, beta, &mut self.d_x0);
         }
+    }
+
+    /// Layer `l`, direction `d`, after its walk back: the weight and bias
+    /// gradients, all steps in one product each (a scatter for a one-hot
+    /// input); \\(\partial W_{hh}\\) beside the rest, on the thread pool.
+    pub(crate) fn weight_grads(&mut self, g: &mut RecurrentParams<A>, l: usize, d: usize) {
+        let (steps, n) = (self.steps, self.batch);
+        let j = l * self.cfg.num_directions() + d;
+        let CellWeights {
+            weight_ih,
+            weight_hh,
+            bias_ih,
+            bias_hh,
+        } = &mut g.cells[j];
+        let (below, rest) = self.layers.split_at_mut(l);
+        let buf = &rest[0].dirs[d];
+        let h_prev_all = buf.h.slice(s![..steps * n, ..]); // [T n, H], processing order
+        let (bias, one_hot) = (self.cfg.bias, l == 0 && self.one_hot);
+        let (d_t, idx0, x0) = (&mut self.w_ih_t, &self.idx0, &self.x0);
+        // Two halves of dW_hh's rows, so that whichever core is free takes one.
+        let hidden_part = || {
+            let half = weight_hh.nrows() / 2;
+            let (top, bottom) = weight_hh.view_mut().split_at(Axis(0), half);
+            let (d_top, d_bottom) = buf.d_hw.view().split_at(Axis(1), half);
+            rayon::join(
+                || matmul(A::one(), &d_top.t(), &h_prev_all, A::zero(), &mut { top }),
+                || {
+                    matmul(A::one(), &d_bottom.t(), &h_prev_all, A::zero(), &mut {
+                        bottom
+                    })
+                },
+            );
+        };
+        let input_part = || {
+            if bias {
+                sum_rows_into(bias_hh, buf.d_hw.view());
+                sum_rows_into(bias_ih, buf.d_xw.view());
+            }
+            if one_hot {
+                // Scatter: column idx[r] of dW_ih gains row r of d(xw); summed
+                // as rows of dW_ihᵀ, then transposed tile by tile.
+                add_rows_at(d_t.view_mut(), buf.d_xw.view(), idx0);
+                transpose_into(d_t.view(), weight_ih.view_mut());
+            } else {
+                let x = if l == 0 {
+                    x0.view()
+                } else {
+                    below[l - 1].y.view()
+                };
+                matmul(A::one(), &buf.d_xw.t(), &x, A::zero(), weight_ih);
+            }
+        };
+        rayon::join(hidden_part, input_part);
     }
 }

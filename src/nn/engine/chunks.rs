@@ -7,7 +7,8 @@
 //! needs every step before its first output row, so it runs whole on the
 //! first chunk and the others only hand out rows. Backwards, the last layer
 //! walks back chunk by chunk in the same way, and the layers below follow
-//! whole after the last chunk. Every product is the one
+//! whole after the last chunk; its weight gradients wait until the output
+//! layer's are done, when both cores are free. Every product is the one
 //! [`super::Engine::run_forward`] and [`super::Engine::run_backward`] compute.
 
 use super::Engine;
@@ -77,7 +78,9 @@ impl<C: Cell<A>, A: Real> Recurrence<A> for LayerSteps<'_, C, A> {
             }
             self.engine.backward_steps(self.p, last, 0, steps.clone());
             if steps.start == 0 {
-                self.engine.finish_back(self.p, self.g, last, 0, false);
+                // The layer below needs its input's gradient now; the
+                // weights' wait for `finish_backward`.
+                self.engine.input_grad(self.p, last, 0, false);
             }
         } else if steps.start == 0 {
             self.engine
@@ -87,6 +90,13 @@ impl<C: Cell<A>, A: Real> Recurrence<A> for LayerSteps<'_, C, A> {
             for l in (0..last).rev() {
                 self.engine.backward_layer(self.p, self.g, l, None, false);
             }
+        }
+    }
+
+    fn finish_backward(&mut self) {
+        if self.chunked() {
+            let last = self.engine.cfg.num_layers - 1;
+            self.engine.weight_grads(self.g, last, 0);
         }
     }
 }

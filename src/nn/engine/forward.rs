@@ -5,12 +5,13 @@ use crate::nn::cell::{Cell, CellForward};
 use crate::nn::layer_params::RecurrentParams;
 use crate::nn::state::LayerState;
 
+use crate::fast::halves::{cut, cut_mut, split_point};
 use crate::fast::linalg::{matmul, matmul_serial};
 use crate::fast::math::vectorized;
 use crate::fast::rows::gather_rows;
 use crate::fast::transpose::transposed_copy;
 use crate::model::Real;
-use ndarray::{s, Axis};
+use ndarray::{s, Array1, Array2, ArrayView2, ArrayViewMut2, Axis};
 use std::ops::Range;
 
 impl<C: Cell<A>, A: Real> Engine<C, A> {
@@ -45,12 +46,7 @@ impl<C: Cell<A>, A: Real> Engine<C, A> {
         if l == 0 && self.one_hot {
             let w_t = &mut self.w_ih_t;
             transposed_copy(&w.weight_ih, w_t);
-            gather_rows(
-                buf.xw.view_mut(),
-                w_t,
-                &w.bias_ih,
-                self.idx0.iter().copied(),
-            );
+            gather_rows(buf.xw.view_mut(), w_t, &w.bias_ih, &self.idx0);
         } else {
             let x = if l == 0 {
                 self.x0.view()
@@ -79,6 +75,7 @@ impl<C: Cell<A>, A: Real> Engine<C, A> {
 
     /// Layer `l`, direction `d`, processing steps `ks` (step `k` reads time
     /// `k`, or `T - 1 - k` for direction 1), after [`Engine::begin_dir`].
+    /// A large step's rows run as two halves ([`crate::fast::halves`]).
     pub(crate) fn forward_steps(
         &mut self,
         p: &RecurrentParams<A>,
@@ -90,18 +87,18 @@ impl<C: Cell<A>, A: Real> Engine<C, A> {
         let dirs = self.cfg.num_directions();
         let (gh, cw) = (C::GATES * hs, C::CACHE * hs);
         let lstm = Self::parts() == 2;
-        let hw_beta = if self.cfg.bias { A::one() } else { A::zero() };
         let LayerBuffers { dirs: bufs, y, .. } = &mut self.layers[l];
         let buf = &mut bufs[d];
         let w = &p.cells[l * dirs + d];
+        let step = StepWeights {
+            cell: &self.cell,
+            w_hh_t: &buf.w_hh_t,
+            bias_hh: self.cfg.bias.then_some(&w.bias_hh),
+            hidden: hs,
+        };
+        let half = split_point(n, gh * hs);
         for k in ks {
             let t = if d == 0 { k } else { steps - 1 - k };
-            if self.cfg.bias {
-                buf.hw.assign(&w.bias_hh);
-            }
-            // A small product (n rows): one thread, threads would cost more.
-            let h_prev = buf.h.slice(s![k * n..(k + 1) * n, ..]); // [n, H]
-            matmul_serial(A::one(), &h_prev, &buf.w_hh_t, hw_beta, &mut buf.hw);
             let xw = &buf.xw.as_slice().expect("standard layout")[t * n * gh..(t + 1) * n * gh];
             let (h_prev, h) = prev_next(buf.h.as_slice_mut().expect("standard layout"), k, n * hs);
             let (c_prev, c): (&[A], &mut [A]) = if lstm {
@@ -111,23 +108,23 @@ impl<C: Cell<A>, A: Real> Engine<C, A> {
             };
             let cache = &mut buf.cache.as_slice_mut().expect("standard layout")
                 [k * n * cw..(k + 1) * n * cw];
-            let hw = buf.hw.as_slice().expect("standard layout");
-            let cell = &self.cell;
-            vectorized(
-                #[inline(always)]
-                || {
-                    cell.forward_step(CellForward {
-                        hidden: hs,
-                        xw,
-                        hw,
-                        h_prev,
-                        c_prev,
-                        h,
-                        c,
-                        cache,
-                    })
-                },
-            );
+            let hw = buf.hw.as_slice_mut().expect("standard layout");
+            let rows = StepRows {
+                rows: n,
+                xw,
+                hw,
+                h_prev,
+                h,
+                c_prev,
+                c,
+                cache,
+            };
+            if half == n {
+                step.forward(rows);
+            } else {
+                let (first, second) = rows.split(half, gh, hs, cw);
+                rayon::join(|| step.forward(first), || step.forward(second));
+            }
             y.slice_mut(s![t * n..(t + 1) * n, d * hs..(d + 1) * hs])
                 .assign(&buf.h.slice(s![(k + 1) * n..(k + 2) * n, ..]));
         }
@@ -153,5 +150,101 @@ impl<C: Cell<A>, A: Real> Engine<C, A> {
         let mut st = C::State::zeros(self.cfg.state_shape(self.batch));
         self.write_final_state(&mut st);
         st
+    }
+}
+
+/// What every row of a step forward shares: the cell, \(W_{hh}^\top\)
+/// `(H, G H)` and \(b_{hh}\) (`None` without biases).
+struct StepWeights<'a, C, A> {
+    cell: &'a C,
+    w_hh_t: &'a Array2<A>,
+    bias_hh: Option<&'a Array1<A>>,
+    hidden: usize,
+}
+
+/// Some rows of one step forward, as [`CellForward`] names them; `hw` is
+/// scratch. Each slice holds `rows` rows (`c_prev`, `c` are empty unless LSTM).
+struct StepRows<'a, A> {
+    rows: usize,
+    xw: &'a [A],
+    hw: &'a mut [A],
+    h_prev: &'a [A],
+    h: &'a mut [A],
+    c_prev: &'a [A],
+    c: &'a mut [A],
+    cache: &'a mut [A],
+}
+
+impl<'a, A> StepRows<'a, A> {
+    /// The first `at` rows and the rest (`gh`, `hs`, `cw`: the widths of
+    /// the gate, hidden and cache rows).
+    fn split(self, at: usize, gh: usize, hs: usize, cw: usize) -> (Self, Self) {
+        let (xw, xw2) = cut(self.xw, at, gh);
+        let (hw, hw2) = cut_mut(self.hw, at, gh);
+        let (h_prev, h_prev2) = cut(self.h_prev, at, hs);
+        let (h, h2) = cut_mut(self.h, at, hs);
+        let (c_prev, c_prev2) = cut(self.c_prev, at, hs);
+        let (c, c2) = cut_mut(self.c, at, hs);
+        let (cache, cache2) = cut_mut(self.cache, at, cw);
+        let first = StepRows {
+            rows: at,
+            xw,
+            hw,
+            h_prev,
+            h,
+            c_prev,
+            c,
+            cache,
+        };
+        let rows = self.rows - at;
+        let (xw, hw, h_prev, h, c_prev, c, cache) = (xw2, hw2, h_prev2, h2, c_prev2, c2, cache2);
+        (
+            first,
+            StepRows {
+                rows,
+                xw,
+                hw,
+                h_prev,
+                h,
+                c_prev,
+                c,
+                cache,
+            },
+        )
+    }
+}
+
+impl<C: Cell<A>, A: Real> StepWeights<'_, C, A> {
+    /// \(h_{t-1} W_{hh}^\top + b_{hh}\) for these rows, then the cell.
+    fn forward(&self, s: StepRows<'_, A>) {
+        let (hs, gh) = (self.hidden, C::GATES * self.hidden);
+        let mut hw = ArrayViewMut2::from_shape((s.rows, gh), s.hw).expect("rows of G H values");
+        let beta = match self.bias_hh {
+            Some(b) => {
+                hw.assign(b);
+                A::one()
+            }
+            None => A::zero(),
+        };
+        let h_prev = ArrayView2::from_shape((s.rows, hs), s.h_prev).expect("rows of H values");
+        // A small product (a few rows): one thread, threads would cost more.
+        matmul_serial(A::one(), &h_prev, self.w_hh_t, beta, &mut hw);
+        let hw = hw.into_slice().expect("standard layout");
+        let (xw, h_prev, c_prev, h, c, cache) = (s.xw, s.h_prev, s.c_prev, s.h, s.c, s.cache);
+        vectorized(
+            #[inline(always)]
+            || {
+                self.cell.forward_step(CellForward {
+                    hidden: hs,
+                    xw,
+                    hw,
+                    h_prev,
+                    c_prev,
+                    h,
+                    c,
+                    cache,
+                })
+            },
+        );
     }
 }

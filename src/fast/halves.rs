@@ -1,0 +1,51 @@
+//! One time step of a walk through time on both cores: the sequences of a
+//! mini-batch are independent, so the rows of a step split into two halves
+//! that run side by side, each with its own products and element-wise loops.
+//!
+//! The walk runs on one core of the [`super::engine::Pipeline`] while the
+//! other computes the output layer; when that one has nothing to do, it
+//! takes the second half of the step (`rayon::join`), and otherwise the walk
+//! runs both halves itself. Every row is computed as it would be whole, so
+//! the numbers are the same bit for bit, split or not.
+
+/// Multiply-adds a step must have before it is split: a `rayon::join` that
+/// another core takes costs about a microsecond; below this, a step takes
+/// well under 20 microseconds.
+pub const MIN_SPLIT_WORK: usize = 1 << 21;
+
+/// Rows of the first half of a step of `batch` rows that costs
+/// `per_row` multiply-adds a row, or `batch` when the step is too small to
+/// split.
+///
+/// ```
+/// use d2l_rnn::fast::halves::split_point;
+/// assert_eq!(split_point(32, 256 * 1024), 16); // the section's LSTM step
+/// assert_eq!(split_point(1, 256 * 1024), 1); // writing text: one sequence
+/// assert_eq!(split_point(32, 8 * 8), 32); // a toy model
+/// ```
+pub fn split_point(batch: usize, per_row: usize) -> usize {
+    if batch >= 2 && batch.saturating_mul(per_row) >= MIN_SPLIT_WORK {
+        batch / 2
+    } else {
+        batch
+    }
+}
+
+/// `s` cut after `rows` rows of `width` values; an empty slice (a buffer the
+/// cell does not use) gives two empty halves.
+pub(crate) fn cut<A>(s: &[A], rows: usize, width: usize) -> (&[A], &[A]) {
+    if s.is_empty() {
+        (s, s)
+    } else {
+        s.split_at(rows * width)
+    }
+}
+
+/// [`cut`], writable.
+pub(crate) fn cut_mut<A>(s: &mut [A], rows: usize, width: usize) -> (&mut [A], &mut [A]) {
+    if s.is_empty() {
+        (&mut [], &mut [])
+    } else {
+        s.split_at_mut(rows * width)
+    }
+}
