@@ -1,7 +1,9 @@
 //! The one engine (`d2l_rnn::fast::engine`) runs every model: its numbers do
-//! not depend on the number of threads, and the from-scratch RNN's do not
-//! depend on how the time axis is cut into chunks.
+//! not depend on the number of threads nor on whether a step's sequences are
+//! walked as two halves, and the from-scratch RNN's do not depend on how the
+//! time axis is cut into chunks.
 
+use d2l_rnn::fast::halves::{set_min_split_work, MIN_SPLIT_WORK};
 use d2l_rnn::fast::{GruFast, LstmFast, RnnFast};
 use d2l_rnn::model::{Parameters, RecurrentModel};
 use d2l_rnn::nn::{GruCell, LstmCell, RNNModel, Recurrent, RnnCell, RnnConfig};
@@ -95,8 +97,13 @@ fn one_thread_and_two_threads_give_the_same_numbers_bit_for_bit() {
         pool.install(|| every_model(&x, &y))
     };
     let (one, two) = (with(1), with(2));
+    assert_same_bits(&one, &two);
+}
+
+/// Every model gave the same numbers both times, bit for bit, and some gradient.
+fn assert_same_bits(one: &[(&str, Vec<f32>)], two: &[(&str, Vec<f32>)]) {
     assert_eq!(one.len(), 6);
-    for ((name, a), (_, b)) in one.iter().zip(&two) {
+    for ((name, a), (_, b)) in one.iter().zip(two) {
         assert_eq!(a.len(), b.len(), "{name}");
         let differing = a
             .iter()
@@ -114,6 +121,19 @@ fn one_thread_and_two_threads_give_the_same_numbers_bit_for_bit() {
             "{name}: no gradient at all"
         );
     }
+}
+
+#[test]
+fn steps_walked_as_two_halves_of_the_batch_give_the_same_numbers_bit_for_bit() {
+    // Every step split (even these small ones) against none split.
+    let x = Array2::from_shape_fn((32, 35), |(i, t)| (i * 3 + t * 7) % 50);
+    let y = Array2::from_shape_fn((32, 35), |(i, t)| (i + t * 5) % 50);
+    set_min_split_work(usize::MAX);
+    let whole = every_model(&x, &y);
+    set_min_split_work(0);
+    let halves = every_model(&x, &y);
+    set_min_split_work(MIN_SPLIT_WORK);
+    assert_same_bits(&whole, &halves);
 }
 
 #[test]

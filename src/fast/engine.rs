@@ -213,13 +213,17 @@ impl<A: Real> Pipeline<A> {
             .map(Mutex::new)
             .collect();
         let (filled, queue) = (Flags::new(h_chunks.len()), Queue::new(h_chunks.len()));
+        let walked = std::sync::atomic::AtomicBool::new(false);
         let outputs = || {
             while let Some(c) = queue.claim() {
                 filled.wait(c);
                 let h = lock(&h_chunks[c]);
                 let mut o = lock(&o_chunks[c]);
-                // Two halves of rows, for the last chunk's sake: the walk
-                // is done by then, and its core takes one.
+                if !walked.load(std::sync::atomic::Ordering::Acquire) {
+                    out.logits_into(h.view(), o.view_mut());
+                    continue;
+                }
+                // The walk is done and its core free: two halves of rows.
                 let half = h.nrows() / 2;
                 let (h1, h2) = h.view().split_at(Axis(0), half);
                 let (o1, o2) = o.view_mut().split_at(Axis(0), half);
@@ -232,6 +236,7 @@ impl<A: Real> Pipeline<A> {
                 rec.forward_chunk(start..(start + k).min(steps), lock(chunk).view_mut());
                 filled.set(c);
             }
+            walked.store(true, std::sync::atomic::Ordering::Release);
             outputs();
         };
         rayon::join(recurrence, outputs);

@@ -2,6 +2,7 @@
 //! engine ([`super::engine::Recurrence`]); [`super::GruFast`] holds the buffers.
 
 use super::engine::{copy_rows, Recurrence};
+use super::halves::{by_step, by_step_ro, split_point};
 use super::linalg::{matmul, matmul_serial};
 use super::math::vectorized;
 use super::rows::scatter_rows;
@@ -9,7 +10,7 @@ use super::rows::{flat, flat_mut};
 use super::transpose::transposed_recurrent_weights;
 use crate::real::Real;
 use crate::scratch::Gate;
-use ndarray::{s, Array2, ArrayView2, ArrayViewMut2, Axis};
+use ndarray::{s, Array2, ArrayView2, ArrayView3, ArrayViewMut2, ArrayViewMut3, Axis};
 use std::ops::Range;
 
 /// [`super::GruFast`] taken apart for the engine: the gates of
@@ -36,49 +37,124 @@ pub(super) struct GruSteps<'a, A> {
     pub(super) w_h_t: &'a mut Vec<Array2<A>>,
 }
 
+/// One half of the sequences (or all) of every buffer the walk forward
+/// writes, by step: `(steps, rows, h)`.
+struct ForwardRows<'a, A> {
+    hiddens: ArrayViewMut3<'a, A>,
+    update: ArrayViewMut3<'a, A>,
+    reset: ArrayViewMut3<'a, A>,
+    candidate: ArrayViewMut3<'a, A>,
+    reset_hidden: ArrayViewMut3<'a, A>,
+}
+
+impl<A> ForwardRows<'_, A> {
+    /// The first `at` sequences and the rest.
+    fn split(self, at: usize) -> (Self, Self) {
+        let (hiddens, hiddens2) = self.hiddens.split_at(Axis(1), at);
+        let (update, update2) = self.update.split_at(Axis(1), at);
+        let (reset, reset2) = self.reset.split_at(Axis(1), at);
+        let (candidate, candidate2) = self.candidate.split_at(Axis(1), at);
+        let (reset_hidden, reset_hidden2) = self.reset_hidden.split_at(Axis(1), at);
+        let first = ForwardRows {
+            hiddens,
+            update,
+            reset,
+            candidate,
+            reset_hidden,
+        };
+        let second = ForwardRows {
+            hiddens: hiddens2,
+            update: update2,
+            reset: reset2,
+            candidate: candidate2,
+            reset_hidden: reset_hidden2,
+        };
+        (first, second)
+    }
+}
+
+/// One half of the sequences (or all) of what the walk back reads and writes.
+struct BackwardRows<'a, A> {
+    hiddens: ArrayView3<'a, A>,
+    update: ArrayView3<'a, A>,
+    reset: ArrayView3<'a, A>,
+    candidate: ArrayView3<'a, A>,
+    /// The chunk's `dH` from the output layer, `(chunk steps, rows, h)`.
+    d_out: ArrayView3<'a, A>,
+    d_update: ArrayViewMut3<'a, A>,
+    d_reset: ArrayViewMut3<'a, A>,
+    d_candidate: ArrayViewMut3<'a, A>,
+    d_hidden: ArrayViewMut2<'a, A>,
+    d_reset_hidden: ArrayViewMut2<'a, A>,
+    carry: ArrayViewMut2<'a, A>,
+}
+
+impl<A> BackwardRows<'_, A> {
+    /// The first `at` sequences and the rest.
+    fn split(self, at: usize) -> (Self, Self) {
+        let (hiddens, hiddens2) = self.hiddens.split_at(Axis(1), at);
+        let (update, update2) = self.update.split_at(Axis(1), at);
+        let (reset, reset2) = self.reset.split_at(Axis(1), at);
+        let (candidate, candidate2) = self.candidate.split_at(Axis(1), at);
+        let (d_out, d_out2) = self.d_out.split_at(Axis(1), at);
+        let (d_update, d_update2) = self.d_update.split_at(Axis(1), at);
+        let (d_reset, d_reset2) = self.d_reset.split_at(Axis(1), at);
+        let (d_candidate, d_candidate2) = self.d_candidate.split_at(Axis(1), at);
+        let (d_hidden, d_hidden2) = self.d_hidden.split_at(Axis(0), at);
+        let (d_reset_hidden, d_reset_hidden2) = self.d_reset_hidden.split_at(Axis(0), at);
+        let (carry, carry2) = self.carry.split_at(Axis(0), at);
+        let first = BackwardRows {
+            hiddens,
+            update,
+            reset,
+            candidate,
+            d_out,
+            d_update,
+            d_reset,
+            d_candidate,
+            d_hidden,
+            d_reset_hidden,
+            carry,
+        };
+        let second = BackwardRows {
+            hiddens: hiddens2,
+            update: update2,
+            reset: reset2,
+            candidate: candidate2,
+            d_out: d_out2,
+            d_update: d_update2,
+            d_reset: d_reset2,
+            d_candidate: d_candidate2,
+            d_hidden: d_hidden2,
+            d_reset_hidden: d_reset_hidden2,
+            carry: carry2,
+        };
+        (first, second)
+    }
+}
+
 impl<A: Real> Recurrence<A> for GruSteps<'_, A> {
+    /// The sequences are independent: a large batch walks as two halves,
+    /// side by side when the other core is free ([`super::halves`]).
     fn forward_chunk(&mut self, steps: Range<usize>, out: ArrayViewMut2<'_, A>) {
         let n = self.inputs.ncols();
-        let [p_update, p_reset, p_candidate] = self.p;
-        for t in steps.clone() {
-            let now = s![t * n..(t + 1) * n, ..];
-            let (done, mut rest) = self.hiddens.view_mut().split_at(Axis(0), (t + 1) * n);
-            let h_prev = done.slice(s![t * n.., ..]); // [n, h]
-            let mut z = self.update.slice_mut(now); // [n, h]
-            let mut r = self.reset.slice_mut(now); // [n, h]
-            let mut h_tilda = self.candidate.slice_mut(now); // [n, h]
-            let mut r_h = self.reset_hidden.slice_mut(now); // [n, h]
-            matmul_serial(A::one(), &h_prev, &p_update.w_h, A::one(), &mut z);
-            matmul_serial(A::one(), &h_prev, &p_reset.w_h, A::one(), &mut r);
-            let h_prev = flat(&h_prev);
-            let (z, r, r_h) = (flat_mut(&mut z), flat_mut(&mut r), flat_mut(&mut r_h));
-            // Plain loops over slices, inlined into the vectorised function
-            // (ndarray's `Zip` kept its loops apart, compiled without AVX).
-            vectorized(
-                #[inline(always)]
-                || {
-                    z.iter_mut().for_each(|v| *v = v.sigmoid_fast());
-                    for ((rh, r), &h) in r_h.iter_mut().zip(r.iter_mut()).zip(h_prev) {
-                        *r = r.sigmoid_fast();
-                        *rh = *r * h;
-                    }
-                },
-            );
-            let r_h = self.reset_hidden.slice(now);
-            matmul_serial(A::one(), &r_h, &p_candidate.w_h, A::one(), &mut h_tilda);
-            let h_tilda = flat_mut(&mut h_tilda);
-            let mut h_new = rest.slice_mut(s![..n, ..]);
-            let h_new = flat_mut(&mut h_new);
-            vectorized(
-                #[inline(always)]
-                || {
-                    h_tilda.iter_mut().for_each(|v| *v = v.tanh_fast());
-                    for (((h, &z), &hp), &ht) in
-                        h_new.iter_mut().zip(&*z).zip(h_prev).zip(&*h_tilda)
-                    {
-                        *h = z * hp + (A::one() - z) * ht;
-                    }
-                },
+        let h = self.hiddens.ncols();
+        let rows = ForwardRows {
+            hiddens: by_step(self.hiddens.view_mut(), n),
+            update: by_step(self.update.view_mut(), n),
+            reset: by_step(self.reset.view_mut(), n),
+            candidate: by_step(self.candidate.view_mut(), n),
+            reset_hidden: by_step(self.reset_hidden.view_mut(), n),
+        };
+        let half = split_point(n, 3 * h * h);
+        if half == n {
+            walk_forward(self.p, steps.clone(), rows);
+        } else {
+            let (first, second) = rows.split(half);
+            let p = self.p;
+            rayon::join(
+                || walk_forward(p, steps.clone(), first),
+                || walk_forward(p, steps.clone(), second),
             );
         }
         copy_rows(
@@ -90,66 +166,34 @@ impl<A: Real> Recurrence<A> for GruSteps<'_, A> {
 
     fn backward_chunk(&mut self, steps: Range<usize>, d_out: ArrayView2<'_, A>) {
         let (total, n) = self.inputs.dim();
+        let h = self.hiddens.ncols();
         if steps.end == total {
             self.carry.fill(A::zero());
             transposed_recurrent_weights(&self.p, self.w_h_t);
         }
-        let h_prev_all = self.hiddens.slice(s![..total * n, ..]); // [T n, h]
-        for t in steps.clone().rev() {
-            let now = s![t * n..(t + 1) * n, ..];
-            let d_h = &mut *self.d_hidden; // [n, h], the total dH_t
-            let mut d_az = self.d_update.slice_mut(now); // [n, h]
-            let mut d_ar = self.d_reset.slice_mut(now); // [n, h]
-            let mut d_ah = self.d_candidate.slice_mut(now); // [n, h]
-            let (z, r) = (self.update.slice(now), self.reset.slice(now));
-            let h_tilda = self.candidate.slice(now);
-            let h_prev = h_prev_all.slice(now);
-            let j = t - steps.start;
-            let d_out_t = d_out.slice(s![j * n..(j + 1) * n, ..]);
-            let (d_out_t, carry) = (flat(&d_out_t), flat(&*self.carry));
-            let (z, r, h_tilda, h_prev) = (flat(&z), flat(&r), flat(&h_tilda), flat(&h_prev));
-            let (d_h, da_h, da_z) = (flat_mut(d_h), flat_mut(&mut d_ah), flat_mut(&mut d_az));
-            vectorized(
-                #[inline(always)]
-                || {
-                    for ((d, &o), &c) in d_h.iter_mut().zip(d_out_t).zip(carry) {
-                        *d = o + c;
-                    }
-                    for ((((d_ah, d_az), &dh), &z), (&ht, &hp)) in da_h
-                        .iter_mut()
-                        .zip(da_z.iter_mut())
-                        .zip(&*d_h)
-                        .zip(z)
-                        .zip(h_tilda.iter().zip(h_prev))
-                    {
-                        *d_ah = dh * (A::one() - z) * (A::one() - ht * ht);
-                        *d_az = dh * (hp - ht) * z * (A::one() - z);
-                    }
-                },
+        let rows = BackwardRows {
+            hiddens: by_step_ro(n, self.hiddens.view()),
+            update: by_step_ro(n, self.update.view()),
+            reset: by_step_ro(n, self.reset.view()),
+            candidate: by_step_ro(n, self.candidate.view()),
+            d_out: by_step_ro(n, d_out),
+            d_update: by_step(self.d_update.view_mut(), n),
+            d_reset: by_step(self.d_reset.view_mut(), n),
+            d_candidate: by_step(self.d_candidate.view_mut(), n),
+            d_hidden: self.d_hidden.view_mut(),
+            d_reset_hidden: self.d_reset_hidden.view_mut(),
+            carry: self.carry.view_mut(),
+        };
+        let w_h_t = &self.w_h_t[..];
+        let half = split_point(n, 3 * h * h);
+        if half == n {
+            walk_backward(w_h_t, steps.clone(), rows);
+        } else {
+            let (first, second) = rows.split(half);
+            rayon::join(
+                || walk_backward(w_h_t, steps.clone(), first),
+                || walk_backward(w_h_t, steps.clone(), second),
             );
-            // d(R ⊙ H_prev) = dA^h W_hhᵀ
-            let [t_update, t_reset, t_candidate] = &self.w_h_t[..] else {
-                unreachable!("three gates")
-            };
-            let d_rh = &mut *self.d_reset_hidden;
-            matmul_serial(A::one(), &d_ah, t_candidate, A::zero(), d_rh);
-            let (d_rh, da_r) = (flat(d_rh), flat_mut(&mut d_ar));
-            let carry = flat_mut(&mut *self.carry);
-            vectorized(
-                #[inline(always)]
-                || {
-                    for (((d_ar, &d_rh), &hp), &r) in da_r.iter_mut().zip(d_rh).zip(h_prev).zip(r) {
-                        *d_ar = d_rh * hp * r * (A::one() - r);
-                    }
-                    for ((((c, &dh), &z), &d_rh), &r) in
-                        carry.iter_mut().zip(&*d_h).zip(z).zip(d_rh).zip(r)
-                    {
-                        *c = dh * z + d_rh * r;
-                    }
-                },
-            );
-            matmul_serial(A::one(), &d_az, t_update, A::one(), self.carry);
-            matmul_serial(A::one(), &d_ar, t_reset, A::one(), self.carry);
         }
     }
 
@@ -188,5 +232,109 @@ impl<A: Real> Recurrence<A> for GruSteps<'_, A> {
         ] {
             scatter_rows(&mut g.w_x, &mut g.b, d_a.view(), rows);
         }
+    }
+}
+
+/// Steps `steps` forward for the sequences of `r`.
+fn walk_forward<A: Real>(p: [&Gate<A>; 3], steps: Range<usize>, mut rows: ForwardRows<'_, A>) {
+    let [p_update, p_reset, p_candidate] = p;
+    for t in steps {
+        let (done, mut rest) = rows.hiddens.view_mut().split_at(Axis(0), t + 1);
+        let h_prev = done.index_axis(Axis(0), t); // [rows, h]
+        let mut z = rows.update.index_axis_mut(Axis(0), t); // [rows, h]
+        let mut r = rows.reset.index_axis_mut(Axis(0), t);
+        let mut h_tilda = rows.candidate.index_axis_mut(Axis(0), t);
+        let mut r_h = rows.reset_hidden.index_axis_mut(Axis(0), t);
+        matmul_serial(A::one(), &h_prev, &p_update.w_h, A::one(), &mut z);
+        matmul_serial(A::one(), &h_prev, &p_reset.w_h, A::one(), &mut r);
+        let h_prev = flat(&h_prev);
+        let (z, r, r_h_values) = (flat_mut(&mut z), flat_mut(&mut r), flat_mut(&mut r_h));
+        // Plain loops over slices, inlined into the vectorised function
+        // (ndarray's `Zip` kept its loops apart, compiled without AVX).
+        vectorized(
+            #[inline(always)]
+            || {
+                z.iter_mut().for_each(|v| *v = v.sigmoid_fast());
+                for ((rh, r), &h) in r_h_values.iter_mut().zip(r.iter_mut()).zip(h_prev) {
+                    *r = r.sigmoid_fast();
+                    *rh = *r * h;
+                }
+            },
+        );
+        matmul_serial(A::one(), &r_h, &p_candidate.w_h, A::one(), &mut h_tilda);
+        let h_tilda = flat_mut(&mut h_tilda);
+        let mut h_new = rest.index_axis_mut(Axis(0), 0);
+        let h_new = flat_mut(&mut h_new);
+        vectorized(
+            #[inline(always)]
+            || {
+                h_tilda.iter_mut().for_each(|v| *v = v.tanh_fast());
+                for (((h, &z), &hp), &ht) in h_new.iter_mut().zip(&*z).zip(h_prev).zip(&*h_tilda) {
+                    *h = z * hp + (A::one() - z) * ht;
+                }
+            },
+        );
+    }
+}
+
+/// Steps `steps` back, last first, for the sequences of `rows`.
+fn walk_backward<A: Real>(w_h_t: &[Array2<A>], steps: Range<usize>, mut rows: BackwardRows<'_, A>) {
+    let [t_update, t_reset, t_candidate] = w_h_t else {
+        unreachable!("three gates")
+    };
+    for t in steps.clone().rev() {
+        let mut d_az = rows.d_update.index_axis_mut(Axis(0), t); // [rows, h]
+        let mut d_ar = rows.d_reset.index_axis_mut(Axis(0), t);
+        let mut d_ah = rows.d_candidate.index_axis_mut(Axis(0), t);
+        let (z, r) = (
+            rows.update.index_axis(Axis(0), t),
+            rows.reset.index_axis(Axis(0), t),
+        );
+        let h_tilda = rows.candidate.index_axis(Axis(0), t);
+        let h_prev = rows.hiddens.index_axis(Axis(0), t);
+        let d_out_t = rows.d_out.index_axis(Axis(0), t - steps.start);
+        let (d_out_t, carry) = (flat(&d_out_t), flat(&rows.carry));
+        let (z, r, h_tilda, h_prev) = (flat(&z), flat(&r), flat(&h_tilda), flat(&h_prev));
+        let d_h = flat_mut(&mut rows.d_hidden); // [rows, h], the total dH_t
+        let (da_h, da_z) = (flat_mut(&mut d_ah), flat_mut(&mut d_az));
+        vectorized(
+            #[inline(always)]
+            || {
+                for ((d, &o), &c) in d_h.iter_mut().zip(d_out_t).zip(carry) {
+                    *d = o + c;
+                }
+                for ((((d_ah, d_az), &dh), &z), (&ht, &hp)) in da_h
+                    .iter_mut()
+                    .zip(da_z.iter_mut())
+                    .zip(&*d_h)
+                    .zip(z)
+                    .zip(h_tilda.iter().zip(h_prev))
+                {
+                    *d_ah = dh * (A::one() - z) * (A::one() - ht * ht);
+                    *d_az = dh * (hp - ht) * z * (A::one() - z);
+                }
+            },
+        );
+        // d(R ⊙ H_prev) = dA^h W_hhᵀ
+        let d_rh = &mut rows.d_reset_hidden;
+        matmul_serial(A::one(), &d_ah, t_candidate, A::zero(), d_rh);
+        let (d_rh, da_r) = (flat(d_rh), flat_mut(&mut d_ar));
+        let d_h = flat(&rows.d_hidden);
+        let carry = flat_mut(&mut rows.carry);
+        vectorized(
+            #[inline(always)]
+            || {
+                for (((d_ar, &d_rh), &hp), &r) in da_r.iter_mut().zip(d_rh).zip(h_prev).zip(r) {
+                    *d_ar = d_rh * hp * r * (A::one() - r);
+                }
+                for ((((c, &dh), &z), &d_rh), &r) in
+                    carry.iter_mut().zip(d_h).zip(z).zip(d_rh).zip(r)
+                {
+                    *c = dh * z + d_rh * r;
+                }
+            },
+        );
+        matmul_serial(A::one(), &d_az, t_update, A::one(), &mut rows.carry);
+        matmul_serial(A::one(), &d_ar, t_reset, A::one(), &mut rows.carry);
     }
 }

@@ -8,10 +8,29 @@
 //! runs both halves itself. Every row is computed as it would be whole, so
 //! the numbers are the same bit for bit, split or not.
 
-/// Multiply-adds a step must have before it is split: a `rayon::join` that
-/// another core takes costs about a microsecond; below this, a step takes
-/// well under 20 microseconds.
+use ndarray::{ArrayView2, ArrayView3, ArrayViewMut2, ArrayViewMut3};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// Multiply-adds a step must have before it is split, unless changed by
+/// [`set_min_split_work`]: a `rayon::join` that another core takes costs
+/// about a microsecond; below this, a step takes well under 20 microseconds.
 pub const MIN_SPLIT_WORK: usize = 1 << 21;
+
+static MIN_WORK: AtomicUsize = AtomicUsize::new(MIN_SPLIT_WORK);
+
+/// Sets the multiply-adds from which a step is split (for tests and
+/// benchmarks: `0` splits every step of two rows or more, `usize::MAX`
+/// none). The numbers are the same either way; only the speed changes.
+///
+/// ```
+/// use d2l_rnn::fast::halves::{set_min_split_work, split_point, MIN_SPLIT_WORK};
+/// set_min_split_work(usize::MAX);
+/// assert_eq!(split_point(32, 256 * 1024), 32);
+/// set_min_split_work(MIN_SPLIT_WORK);
+/// ```
+pub fn set_min_split_work(work: usize) {
+    MIN_WORK.store(work, Ordering::Relaxed);
+}
 
 /// Rows of the first half of a step of `batch` rows that costs
 /// `per_row` multiply-adds a row, or `batch` when the step is too small to
@@ -24,7 +43,8 @@ pub const MIN_SPLIT_WORK: usize = 1 << 21;
 /// assert_eq!(split_point(32, 8 * 8), 32); // a toy model
 /// ```
 pub fn split_point(batch: usize, per_row: usize) -> usize {
-    if batch >= 2 && batch.saturating_mul(per_row) >= MIN_SPLIT_WORK {
+    let min = MIN_WORK.load(Ordering::Relaxed);
+    if batch >= 2 && batch.saturating_mul(per_row) >= min {
         batch / 2
     } else {
         batch
@@ -48,4 +68,18 @@ pub(crate) fn cut_mut<A>(s: &mut [A], rows: usize, width: usize) -> (&mut [A], &
     } else {
         s.split_at_mut(rows * width)
     }
+}
+
+/// `(steps n, h)` as `(steps, n, h)`: a buffer's rows by step and sequence.
+pub(crate) fn by_step<'a, A>(a: ArrayViewMut2<'a, A>, n: usize) -> ArrayViewMut3<'a, A> {
+    let (rows, h) = a.dim();
+    a.into_shape_with_order((rows / n.max(1), n, h))
+        .expect("a standard-layout buffer of whole steps")
+}
+
+/// [`by_step`], read-only.
+pub(crate) fn by_step_ro<'a, A>(n: usize, a: ArrayView2<'a, A>) -> ArrayView3<'a, A> {
+    let (rows, h) = a.dim();
+    a.into_shape_with_order((rows / n.max(1), n, h))
+        .expect("a standard-layout buffer of whole steps")
 }

@@ -5,12 +5,13 @@ use crate::nn::cell::{Cell, CellBackward};
 use crate::nn::layer_params::{CellWeights, RecurrentParams};
 use crate::nn::state::LayerState;
 
+use crate::fast::halves::{cut, cut_mut, split_point};
 use crate::fast::linalg::{matmul, matmul_serial};
 use crate::fast::math::vectorized;
 use crate::fast::rows::{add_rows, add_rows_at, sum_rows_into};
 use crate::fast::transpose::transpose_into;
 use crate::model::Real;
-use ndarray::{s, Array2, Axis};
+use ndarray::{s, Array2, ArrayView1, ArrayView2, ArrayViewMut1, ArrayViewMut2, Axis};
 use std::ops::Range;
 
 impl<C: Cell<A>, A: Real> Engine<C, A> {
@@ -99,27 +100,24 @@ impl<C: Cell<A>, A: Real> Engine<C, A> {
         } = &mut self.layers[l];
         let buf = &mut bufs[d];
         let w = &p.cells[l * dirs + d];
+        let back = BackWeights {
+            cell: &self.cell,
+            w_hh: &w.weight_hh,
+            hidden: hs,
+        };
+        let half = split_point(n, gh * hs);
         for k in ks.rev() {
             let t = if d == 0 { k } else { steps - 1 - k };
-            // dh_t = (from the output) + (from step k + 1)
-            let arriving = d_y.slice(s![t * n..(t + 1) * n, d * hs..(d + 1) * hs]);
-            let rows = buf.d_h.outer_iter_mut().zip(arriving.outer_iter());
-            vectorized(
-                #[inline(always)]
-                || {
-                    for ((o, a), b) in rows.zip(buf.carry_h.outer_iter()) {
-                        add_rows(o, a, b);
-                    }
-                },
-            );
             let h_all = buf.h.as_slice().expect("standard layout");
             let c_prev: &[A] = if lstm {
                 &buf.c.as_slice().expect("standard layout")[k * n * hs..(k + 1) * n * hs]
             } else {
                 &[]
             };
-            let step = CellBackward {
-                hidden: hs,
+            let rows = BackRows {
+                rows: n,
+                arriving: d_y.slice(s![t * n..(t + 1) * n, d * hs..(d + 1) * hs]),
+                carry_h: buf.carry_h.as_slice().expect("standard layout"),
                 h_prev: &h_all[k * n * hs..(k + 1) * n * hs],
                 h: &h_all[(k + 1) * n * hs..(k + 2) * n * hs],
                 c_prev,
@@ -132,14 +130,12 @@ impl<C: Cell<A>, A: Real> Engine<C, A> {
                 d_hw: &mut buf.d_hw.as_slice_mut().expect("standard layout")
                     [k * n * gh..(k + 1) * n * gh],
             };
-            let cell = &self.cell;
-            vectorized(
-                #[inline(always)]
-                || cell.backward_step(step),
-            );
-            // dh_{t-1} = (direct part, left in d_h) + d(hw) W_hh
-            let d_hw = buf.d_hw.slice(s![k * n..(k + 1) * n, ..]);
-            matmul_serial(A::one(), &d_hw, &w.weight_hh, A::one(), &mut buf.d_h);
+            if half == n {
+                back.step(rows);
+            } else {
+                let (first, second) = rows.split(half, gh, hs, cw);
+                rayon::join(|| back.step(first), || back.step(second));
+            }
             std::mem::swap(&mut buf.d_h, &mut buf.carry_h);
         }
     }
@@ -241,5 +237,110 @@ impl<C: Cell<A>, A: Real> Engine<C, A> {
             }
         };
         rayon::join(hidden_part, input_part);
+    }
+}
+
+/// What every row of a step backward shares: the cell and \\(W_{hh}\\) `(G H, H)`.
+struct BackWeights<'a, C, A> {
+    cell: &'a C,
+    w_hh: &'a Array2<A>,
+    hidden: usize,
+}
+
+/// Some rows of one step backward: the gradient arriving from the layer's
+/// output (`arriving`) and from the next step (`carry_h`), and the slices
+/// [`CellBackward`] names; `dh` ends as \\(\partial h_{t-1}\\).
+struct BackRows<'a, A> {
+    rows: usize,
+    arriving: ArrayView2<'a, A>,
+    carry_h: &'a [A],
+    h_prev: &'a [A],
+    h: &'a [A],
+    c_prev: &'a [A],
+    cache: &'a [A],
+    dh: &'a mut [A],
+    dc: &'a mut [A],
+    d_xw: &'a mut [A],
+    d_hw: &'a mut [A],
+}
+
+impl<'a, A> BackRows<'a, A> {
+    /// The first `at` rows and the rest (`gh`, `hs`, `cw`: the widths of
+    /// the gate, hidden and cache rows).
+    fn split(self, at: usize, gh: usize, hs: usize, cw: usize) -> (Self, Self) {
+        let (arriving, arriving2) = self.arriving.split_at(Axis(0), at);
+        let (carry_h, carry_h2) = cut(self.carry_h, at, hs);
+        let (h_prev, h_prev2) = cut(self.h_prev, at, hs);
+        let (h, h2) = cut(self.h, at, hs);
+        let (c_prev, c_prev2) = cut(self.c_prev, at, hs);
+        let (cache, cache2) = cut(self.cache, at, cw);
+        let (dh, dh2) = cut_mut(self.dh, at, hs);
+        let (dc, dc2) = cut_mut(self.dc, at, hs);
+        let (d_xw, d_xw2) = cut_mut(self.d_xw, at, gh);
+        let (d_hw, d_hw2) = cut_mut(self.d_hw, at, gh);
+        let first = BackRows {
+            rows: at,
+            arriving,
+            carry_h,
+            h_prev,
+            h,
+            c_prev,
+            cache,
+            dh,
+            dc,
+            d_xw,
+            d_hw,
+        };
+        let second = BackRows {
+            rows: self.rows - at,
+            arriving: arriving2,
+            carry_h: carry_h2,
+            h_prev: h_prev2,
+            h: h2,
+            c_prev: c_prev2,
+            cache: cache2,
+            dh: dh2,
+            dc: dc2,
+            d_xw: d_xw2,
+            d_hw: d_hw2,
+        };
+        (first, second)
+    }
+}
+
+impl<C: Cell<A>, A: Real> BackWeights<'_, C, A> {
+    /// \\(\partial h_t\\) = arriving + carried, the cell backward, then
+    /// \\(\partial h_{t-1}\\) = the cell's direct part + \\(\partial(hw)\, W_{hh}\\).
+    fn step(&self, s: BackRows<'_, A>) {
+        let hs = self.hidden;
+        let (dh, carry_h, arriving) = (s.dh, s.carry_h, s.arriving);
+        vectorized(
+            #[inline(always)]
+            || {
+                let rows = dh.chunks_exact_mut(hs).zip(carry_h.chunks_exact(hs));
+                for ((o, c), a) in rows.zip(arriving.outer_iter()) {
+                    add_rows(ArrayViewMut1::from(o), a, ArrayView1::from(c));
+                }
+            },
+        );
+        let step = CellBackward {
+            hidden: hs,
+            h_prev: s.h_prev,
+            h: s.h,
+            c_prev: s.c_prev,
+            cache: s.cache,
+            dh: &mut *dh,
+            dc: s.dc,
+            d_xw: s.d_xw,
+            d_hw: &mut *s.d_hw,
+        };
+        vectorized(
+            #[inline(always)]
+            || self.cell.backward_step(step),
+        );
+        let gh = C::GATES * hs;
+        let d_hw = ArrayView2::from_shape((s.rows, gh), &*s.d_hw).expect("rows of G H values");
+        let mut d_h = ArrayViewMut2::from_shape((s.rows, hs), dh).expect("rows of H values");
+        matmul_serial(A::one(), &d_hw, self.w_hh, A::one(), &mut d_h);
     }
 }
