@@ -195,42 +195,8 @@ impl<A: Real> Recurrence<A> for GruSteps<'_, A> {
                 || walk_backward(w_h_t, steps.clone(), second),
             );
         }
-    }
-
-    fn finish_backward(&mut self) {
-        let (total, n) = self.inputs.dim();
-        let h_prev_all = self.hiddens.slice(s![..total * n, ..]); // [T n, h]
-                                                                  // Gate weights, all time steps at once.
-        let [g_update, g_reset, g_candidate] = &mut self.g;
-        let d_candidate = &*self.d_candidate;
-        matmul(
-            A::one(),
-            &h_prev_all.t(),
-            &*self.d_update,
-            A::zero(),
-            &mut g_update.w_h,
-        );
-        matmul(
-            A::one(),
-            &h_prev_all.t(),
-            &*self.d_reset,
-            A::zero(),
-            &mut g_reset.w_h,
-        );
-        matmul(
-            A::one(),
-            &self.reset_hidden.t(),
-            d_candidate,
-            A::zero(),
-            &mut g_candidate.w_h,
-        );
-        let rows = self.inputs.as_slice().expect("standard layout");
-        for (g, d_a) in [
-            (g_update, &*self.d_update),
-            (g_reset, &*self.d_reset),
-            (g_candidate, d_candidate),
-        ] {
-            scatter_rows(&mut g.w_x, &mut g.b, d_a.view(), rows);
+        if steps.start == 0 {
+            self.gate_weight_grads();
         }
     }
 }
@@ -336,5 +302,47 @@ fn walk_backward<A: Real>(w_h_t: &[Array2<A>], steps: Range<usize>, mut rows: Ba
         );
         matmul_serial(A::one(), &d_az, t_update, A::one(), &mut rows.carry);
         matmul_serial(A::one(), &d_ar, t_reset, A::one(), &mut rows.carry);
+    }
+}
+
+impl<A: Real> GruSteps<'_, A> {
+    /// After the walk back (the call with `steps.start == 0`): every gate's
+    /// weight gradients, all time steps at once, while the other core works
+    /// on the output layer's.
+    fn gate_weight_grads(&mut self) {
+        let (total, n) = self.inputs.dim();
+        let h_prev_all = self.hiddens.slice(s![..total * n, ..]); // [T n, h]
+                                                                  // Gate weights, all time steps at once.
+        let [g_update, g_reset, g_candidate] = &mut self.g;
+        let d_candidate = &*self.d_candidate;
+        matmul(
+            A::one(),
+            &h_prev_all.t(),
+            &*self.d_update,
+            A::zero(),
+            &mut g_update.w_h,
+        );
+        matmul(
+            A::one(),
+            &h_prev_all.t(),
+            &*self.d_reset,
+            A::zero(),
+            &mut g_reset.w_h,
+        );
+        matmul(
+            A::one(),
+            &self.reset_hidden.t(),
+            d_candidate,
+            A::zero(),
+            &mut g_candidate.w_h,
+        );
+        let rows = self.inputs.as_slice().expect("standard layout");
+        for (g, d_a) in [
+            (g_update, &*self.d_update),
+            (g_reset, &*self.d_reset),
+            (g_candidate, d_candidate),
+        ] {
+            scatter_rows(&mut g.w_x, &mut g.b, d_a.view(), rows);
+        }
     }
 }

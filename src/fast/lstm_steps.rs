@@ -188,16 +188,8 @@ impl<A: Real> Recurrence<A> for LstmSteps<'_, A> {
                 || walk_backward(w_h_t, steps.clone(), second),
             );
         }
-    }
-
-    fn finish_backward(&mut self) {
-        let (total, n) = self.inputs.dim();
-        // Gate weights, all time steps at once.
-        let h_prev_all = self.hiddens.slice(s![..total * n, ..]); // [T n, h]
-        let rows = self.inputs.as_slice().expect("standard layout");
-        for (g, d_a) in self.g.iter_mut().zip(&self.d_gates) {
-            matmul(A::one(), &h_prev_all.t(), &**d_a, A::zero(), &mut g.w_h);
-            scatter_rows(&mut g.w_x, &mut g.b, d_a.view(), rows);
+        if steps.start == 0 {
+            self.gate_weight_grads();
         }
     }
 }
@@ -323,5 +315,21 @@ fn walk_backward<A: Real>(w_h_t: &[Array2<A>], steps: Range<usize>, mut r: Backw
         matmul_serial(A::one(), &d_af, t_f, A::one(), carry);
         matmul_serial(A::one(), &d_ao, t_o, A::one(), carry);
         matmul_serial(A::one(), &d_ac, t_c, A::one(), carry);
+    }
+}
+
+impl<A: Real> LstmSteps<'_, A> {
+    /// After the walk back (the call with `steps.start == 0`): every gate's
+    /// weight gradients, all time steps at once, while the other core works
+    /// on the output layer's.
+    fn gate_weight_grads(&mut self) {
+        let (total, n) = self.inputs.dim();
+        // Gate weights, all time steps at once.
+        let h_prev_all = self.hiddens.slice(s![..total * n, ..]); // [T n, h]
+        let rows = self.inputs.as_slice().expect("standard layout");
+        for (g, d_a) in self.g.iter_mut().zip(&self.d_gates) {
+            matmul(A::one(), &h_prev_all.t(), &**d_a, A::zero(), &mut g.w_h);
+            scatter_rows(&mut g.w_x, &mut g.b, d_a.view(), rows);
+        }
     }
 }
