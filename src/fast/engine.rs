@@ -25,14 +25,20 @@
 //! - **backward**: both threads claim the chunks of \\(\partial H_c = \partial O_c W^\top\\),
 //!   last chunk first; one thread walks back through each chunk as soon as
 //!   it is ready, and when the walk is done both share the blocks of
-//!   \\(\partial W\\) ([`DenseGradBlocks`]).
+//!   \\(\partial W\\) ([`DenseGradBlocks`]); then the recurrence finishes its own
+//!   weight gradients with both threads free.
+//!
+//! Whenever a thread waits for a chunk, it runs work the other offers: a
+//! walk cuts a large step's sequences into two halves ([`super::halves`]),
+//! and the waiting thread takes one.
 //!
 //! What differs between models is only the recurrence, given to the engine
 //! as a [`Recurrence`]: `forward_chunk` (run these steps, write their rows of
-//! \\(H\\)) and `backward_chunk` (go back through these steps given their rows
-//! of \\(\partial H\\)). Each product is computed whole by one thread in a
-//! fixed order, so the numbers do not depend on which thread ran what, nor
-//! on the number of threads.
+//! \\(H\\)), `backward_chunk` (go back through these steps given their rows
+//! of \\(\partial H\\)) and `finish_backward`. Each product is computed whole by
+//! one thread in a fixed order, and each row of a step the same way split or
+//! not, so the numbers do not depend on which thread ran what, nor on the
+//! number of threads.
 //!
 //! ```
 //! use d2l_rnn::fast::engine::{Output, Pipeline, Recurrence};

@@ -2,7 +2,7 @@
 //! engine ([`super::engine::Recurrence`]); [`super::GruFast`] holds the buffers.
 
 use super::engine::{copy_rows, Recurrence};
-use super::halves::{by_step, by_step_ro, split_point};
+use super::halves::{by_step, by_step_ro, split_point, walk_halves, Halves};
 use super::linalg::{matmul, matmul_serial};
 use super::math::vectorized;
 use super::rows::scatter_rows;
@@ -47,8 +47,7 @@ struct ForwardRows<'a, A> {
     reset_hidden: ArrayViewMut3<'a, A>,
 }
 
-impl<A> ForwardRows<'_, A> {
-    /// The first `at` sequences and the rest.
+impl<A: Send> Halves for ForwardRows<'_, A> {
     fn split(self, at: usize) -> (Self, Self) {
         let (hiddens, hiddens2) = self.hiddens.split_at(Axis(1), at);
         let (update, update2) = self.update.split_at(Axis(1), at);
@@ -89,8 +88,7 @@ struct BackwardRows<'a, A> {
     carry: ArrayViewMut2<'a, A>,
 }
 
-impl<A> BackwardRows<'_, A> {
-    /// The first `at` sequences and the rest.
+impl<A: Send + Sync> Halves for BackwardRows<'_, A> {
     fn split(self, at: usize) -> (Self, Self) {
         let (hiddens, hiddens2) = self.hiddens.split_at(Axis(1), at);
         let (update, update2) = self.update.split_at(Axis(1), at);
@@ -146,17 +144,10 @@ impl<A: Real> Recurrence<A> for GruSteps<'_, A> {
             candidate: by_step(self.candidate.view_mut(), n),
             reset_hidden: by_step(self.reset_hidden.view_mut(), n),
         };
-        let half = split_point(n, 3 * h * h);
-        if half == n {
-            walk_forward(self.p, steps.clone(), rows);
-        } else {
-            let (first, second) = rows.split(half);
-            let p = self.p;
-            rayon::join(
-                || walk_forward(p, steps.clone(), first),
-                || walk_forward(p, steps.clone(), second),
-            );
-        }
+        let p = self.p;
+        walk_halves(rows, n, split_point(n, 3 * h * h), |r| {
+            walk_forward(p, steps.clone(), r)
+        });
         copy_rows(
             self.hiddens,
             (steps.start + 1) * n..(steps.end + 1) * n,
@@ -185,16 +176,9 @@ impl<A: Real> Recurrence<A> for GruSteps<'_, A> {
             carry: self.carry.view_mut(),
         };
         let w_h_t = &self.w_h_t[..];
-        let half = split_point(n, 3 * h * h);
-        if half == n {
-            walk_backward(w_h_t, steps.clone(), rows);
-        } else {
-            let (first, second) = rows.split(half);
-            rayon::join(
-                || walk_backward(w_h_t, steps.clone(), first),
-                || walk_backward(w_h_t, steps.clone(), second),
-            );
-        }
+        walk_halves(rows, n, split_point(n, 3 * h * h), |r| {
+            walk_backward(w_h_t, steps.clone(), r)
+        });
         if steps.start == 0 {
             self.gate_weight_grads();
         }

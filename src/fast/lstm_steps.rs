@@ -2,7 +2,7 @@
 //! the engine ([`super::engine::Recurrence`]); [`super::LstmFast`] holds the buffers.
 
 use super::engine::{copy_rows, Recurrence};
-use super::halves::{by_step, by_step_ro, split_point};
+use super::halves::{by_step, by_step_ro, split_point, walk_halves, Halves};
 use super::linalg::{matmul, matmul_serial};
 use super::math::vectorized;
 use super::rows::scatter_rows;
@@ -53,8 +53,7 @@ struct ForwardRows<'a, A> {
     tanh_cells: ArrayViewMut3<'a, A>,
 }
 
-impl<A> ForwardRows<'_, A> {
-    /// The first `at` sequences and the rest.
+impl<A: Send> Halves for ForwardRows<'_, A> {
     fn split(self, at: usize) -> (Self, Self) {
         let (hiddens, hiddens2) = self.hiddens.split_at(Axis(1), at);
         let (cells, cells2) = self.cells.split_at(Axis(1), at);
@@ -90,8 +89,7 @@ struct BackwardRows<'a, A> {
     carry_c: ArrayViewMut2<'a, A>,
 }
 
-impl<A> BackwardRows<'_, A> {
-    /// The first `at` sequences and the rest.
+impl<A: Send + Sync> Halves for BackwardRows<'_, A> {
     fn split(self, at: usize) -> (Self, Self) {
         let [g0, g1, g2, g3] = self.gates.map(|g| g.split_at(Axis(1), at));
         let [d0, d1, d2, d3] = self.d_gates.map(|g| g.split_at(Axis(1), at));
@@ -140,17 +138,10 @@ impl<A: Real> Recurrence<A> for LstmSteps<'_, A> {
             gates: self.gates.each_mut().map(|g| by_step(g.view_mut(), n)),
             tanh_cells: by_step(self.tanh_cells.view_mut(), n),
         };
-        let half = split_point(n, 4 * h * h);
-        if half == n {
-            walk_forward(self.p, steps.clone(), rows);
-        } else {
-            let (first, second) = rows.split(half);
-            let p = self.p;
-            rayon::join(
-                || walk_forward(p, steps.clone(), first),
-                || walk_forward(p, steps.clone(), second),
-            );
-        }
+        let p = self.p;
+        walk_halves(rows, n, split_point(n, 4 * h * h), |r| {
+            walk_forward(p, steps.clone(), r)
+        });
         copy_rows(
             self.hiddens,
             (steps.start + 1) * n..(steps.end + 1) * n,
@@ -178,16 +169,9 @@ impl<A: Real> Recurrence<A> for LstmSteps<'_, A> {
             carry_c: self.carry_c.view_mut(),
         };
         let w_h_t = &self.w_h_t[..];
-        let half = split_point(n, 4 * h * h);
-        if half == n {
-            walk_backward(w_h_t, steps.clone(), rows);
-        } else {
-            let (first, second) = rows.split(half);
-            rayon::join(
-                || walk_backward(w_h_t, steps.clone(), first),
-                || walk_backward(w_h_t, steps.clone(), second),
-            );
-        }
+        walk_halves(rows, n, split_point(n, 4 * h * h), |r| {
+            walk_backward(w_h_t, steps.clone(), r)
+        });
         if steps.start == 0 {
             self.gate_weight_grads();
         }

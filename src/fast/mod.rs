@@ -12,7 +12,9 @@
 //! - share a mini-batch between two cores through the one [`engine`] that
 //!   every trainable model (these three and the concise `RNNModel`) runs
 //!   through: one core walks through time while both compute the output
-//!   layer of the steps already done, and back again;
+//!   layer of the steps already done, and back again; a free core takes half
+//!   of a step's sequences ([`halves`]); clipping and the optimisers run in
+//!   blocks on both cores ([`update`]);
 //! - compute \\(e^x\\), \\(\tanh\\) and \\(\sigma\\) as polynomials compiled
 //!   for AVX-512 or AVX2 ([`math`]) and multiply with tuned kernels ([`linalg`]).
 //!

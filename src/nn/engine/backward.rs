@@ -5,7 +5,7 @@ use crate::nn::cell::{Cell, CellBackward};
 use crate::nn::layer_params::{CellWeights, RecurrentParams};
 use crate::nn::state::LayerState;
 
-use crate::fast::halves::{cut, cut_mut, split_point};
+use crate::fast::halves::{cut, cut_mut, split_point, walk_halves, Halves};
 use crate::fast::linalg::{matmul, matmul_serial};
 use crate::fast::math::vectorized;
 use crate::fast::rows::{add_rows, add_rows_at, sum_rows_into};
@@ -116,6 +116,7 @@ impl<C: Cell<A>, A: Real> Engine<C, A> {
             };
             let rows = BackRows {
                 rows: n,
+                widths: (gh, hs, cw),
                 arriving: d_y.slice(s![t * n..(t + 1) * n, d * hs..(d + 1) * hs]),
                 carry_h: buf.carry_h.as_slice().expect("standard layout"),
                 h_prev: &h_all[k * n * hs..(k + 1) * n * hs],
@@ -130,12 +131,7 @@ impl<C: Cell<A>, A: Real> Engine<C, A> {
                 d_hw: &mut buf.d_hw.as_slice_mut().expect("standard layout")
                     [k * n * gh..(k + 1) * n * gh],
             };
-            if half == n {
-                back.step(rows);
-            } else {
-                let (first, second) = rows.split(half, gh, hs, cw);
-                rayon::join(|| back.step(first), || back.step(second));
-            }
+            walk_halves(rows, n, half, |r| back.step(r));
             std::mem::swap(&mut buf.d_h, &mut buf.carry_h);
         }
     }
@@ -252,6 +248,8 @@ struct BackWeights<'a, C, A> {
 /// [`CellBackward`] names; `dh` ends as \\(\partial h_{t-1}\\).
 struct BackRows<'a, A> {
     rows: usize,
+    /// `(G H, H, CACHE H)`: the widths of the gate, hidden and cache rows.
+    widths: (usize, usize, usize),
     arriving: ArrayView2<'a, A>,
     carry_h: &'a [A],
     h_prev: &'a [A],
@@ -264,10 +262,9 @@ struct BackRows<'a, A> {
     d_hw: &'a mut [A],
 }
 
-impl<'a, A> BackRows<'a, A> {
-    /// The first `at` rows and the rest (`gh`, `hs`, `cw`: the widths of
-    /// the gate, hidden and cache rows).
-    fn split(self, at: usize, gh: usize, hs: usize, cw: usize) -> (Self, Self) {
+impl<A: Send + Sync> Halves for BackRows<'_, A> {
+    fn split(self, at: usize) -> (Self, Self) {
+        let (widths, (gh, hs, cw)) = (self.widths, self.widths);
         let (arriving, arriving2) = self.arriving.split_at(Axis(0), at);
         let (carry_h, carry_h2) = cut(self.carry_h, at, hs);
         let (h_prev, h_prev2) = cut(self.h_prev, at, hs);
@@ -280,6 +277,7 @@ impl<'a, A> BackRows<'a, A> {
         let (d_hw, d_hw2) = cut_mut(self.d_hw, at, gh);
         let first = BackRows {
             rows: at,
+            widths,
             arriving,
             carry_h,
             h_prev,
@@ -293,6 +291,7 @@ impl<'a, A> BackRows<'a, A> {
         };
         let second = BackRows {
             rows: self.rows - at,
+            widths,
             arriving: arriving2,
             carry_h: carry_h2,
             h_prev: h_prev2,

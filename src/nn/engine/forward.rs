@@ -5,7 +5,7 @@ use crate::nn::cell::{Cell, CellForward};
 use crate::nn::layer_params::RecurrentParams;
 use crate::nn::state::LayerState;
 
-use crate::fast::halves::{cut, cut_mut, split_point};
+use crate::fast::halves::{cut, cut_mut, split_point, walk_halves, Halves};
 use crate::fast::linalg::{matmul, matmul_serial};
 use crate::fast::math::vectorized;
 use crate::fast::rows::gather_rows;
@@ -111,6 +111,7 @@ impl<C: Cell<A>, A: Real> Engine<C, A> {
             let hw = buf.hw.as_slice_mut().expect("standard layout");
             let rows = StepRows {
                 rows: n,
+                widths: (gh, hs, cw),
                 xw,
                 hw,
                 h_prev,
@@ -119,12 +120,7 @@ impl<C: Cell<A>, A: Real> Engine<C, A> {
                 c,
                 cache,
             };
-            if half == n {
-                step.forward(rows);
-            } else {
-                let (first, second) = rows.split(half, gh, hs, cw);
-                rayon::join(|| step.forward(first), || step.forward(second));
-            }
+            walk_halves(rows, n, half, |r| step.forward(r));
             y.slice_mut(s![t * n..(t + 1) * n, d * hs..(d + 1) * hs])
                 .assign(&buf.h.slice(s![(k + 1) * n..(k + 2) * n, ..]));
         }
@@ -166,6 +162,8 @@ struct StepWeights<'a, C, A> {
 /// scratch. Each slice holds `rows` rows (`c_prev`, `c` are empty unless LSTM).
 struct StepRows<'a, A> {
     rows: usize,
+    /// `(G H, H, CACHE H)`: the widths of the gate, hidden and cache rows.
+    widths: (usize, usize, usize),
     xw: &'a [A],
     hw: &'a mut [A],
     h_prev: &'a [A],
@@ -175,10 +173,9 @@ struct StepRows<'a, A> {
     cache: &'a mut [A],
 }
 
-impl<'a, A> StepRows<'a, A> {
-    /// The first `at` rows and the rest (`gh`, `hs`, `cw`: the widths of
-    /// the gate, hidden and cache rows).
-    fn split(self, at: usize, gh: usize, hs: usize, cw: usize) -> (Self, Self) {
+impl<A: Send + Sync> Halves for StepRows<'_, A> {
+    fn split(self, at: usize) -> (Self, Self) {
+        let (widths, (gh, hs, cw)) = (self.widths, self.widths);
         let (xw, xw2) = cut(self.xw, at, gh);
         let (hw, hw2) = cut_mut(self.hw, at, gh);
         let (h_prev, h_prev2) = cut(self.h_prev, at, hs);
@@ -188,6 +185,7 @@ impl<'a, A> StepRows<'a, A> {
         let (cache, cache2) = cut_mut(self.cache, at, cw);
         let first = StepRows {
             rows: at,
+            widths,
             xw,
             hw,
             h_prev,
@@ -202,6 +200,7 @@ impl<'a, A> StepRows<'a, A> {
             first,
             StepRows {
                 rows,
+                widths,
                 xw,
                 hw,
                 h_prev,
