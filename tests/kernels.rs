@@ -116,3 +116,13 @@ fn the_blocked_updates_equal_the_formulas_value_by_value() {
     }
     assert_eq!(w.w_hq[[i, j]], x);
 }
+
+#[test]
+#[should_panic(expected = "gradients: tensor 0 has shape [3], its parameter [2]")]
+fn an_update_with_gradients_of_another_shape_is_refused_by_name() {
+    let (mut w, g) = (
+        ndarray::array![1.0f32, 2.0],
+        ndarray::array![1.0f32, 2.0, 3.0],
+    );
+    update::descend(&mut [w.view_mut().into_dyn()], &[g.view().into_dyn()], 0.1);
+}

@@ -81,6 +81,11 @@ fn update_with<A: Real>(
     others: &[ArrayViewD<'_, A>],
     f: impl Fn(A, A) -> A + Sync,
 ) {
+    same_shapes(
+        xs.iter().map(|x| x.shape()),
+        others.iter().map(|a| a.shape()),
+        "gradients",
+    );
     let mut work: Vec<(&mut [A], &[A])> = Vec::new();
     for (x, a) in xs.iter_mut().zip(others) {
         if x.is_standard_layout() && a.is_standard_layout() {
@@ -130,6 +135,9 @@ pub fn scale<A: Real>(tensors: &mut [ArrayViewMutD<'_, A>], s: A) {
 
 /// \\(w \leftarrow w - \eta\, g\\) for every value, `params` and `grads` paired tensor by tensor.
 ///
+/// # Panics
+/// If `grads` does not hold one tensor of the same shape for each of `params`.
+///
 /// ```
 /// use ndarray::array;
 /// let (mut w, g) = (array![1.0f32, 1.0], array![0.5f32, -2.0]);
@@ -169,6 +177,10 @@ pub struct AdamStep<A> {
 /// \\(w \leftarrow w - \frac{\eta}{1 - \beta_1^t} \cdot \frac{m}{\sqrt{v} / \sqrt{1 - \beta_2^t} + \epsilon}\\),
 /// value by value in that order of operations.
 ///
+/// # Panics
+/// If `grads`, `m` and `v` do not each hold one tensor of the same shape for
+/// each of `params`.
+///
 /// ```
 /// use d2l_rnn::fast::update::{adam, AdamStep};
 /// use ndarray::{array, ArrayD};
@@ -189,6 +201,10 @@ pub fn adam<A: Real>(
     c: AdamStep<A>,
 ) {
     let one = |w: &mut A, g: A, m: &mut A, v: &mut A| adam_one(w, g, m, v, &c);
+    let shapes = || params.iter().map(|w| w.shape());
+    same_shapes(shapes(), grads.iter().map(|g| g.shape()), "gradients");
+    same_shapes(shapes(), m.iter().map(|t| t.shape()), "first moments");
+    same_shapes(shapes(), v.iter().map(|t| t.shape()), "second moments");
     type Block<'a, A> = (&'a mut [A], &'a [A], &'a mut [A], &'a mut [A]);
     let mut work: Vec<Block<'_, A>> = Vec::new();
     let tensors = params
@@ -223,6 +239,25 @@ pub fn adam<A: Real>(
             },
         )
     });
+}
+
+/// Panics, naming the first difference, unless `theirs` has one shape for each of `ours`.
+fn same_shapes<'a>(
+    ours: impl ExactSizeIterator<Item = &'a [usize]>,
+    theirs: impl ExactSizeIterator<Item = &'a [usize]>,
+    what: &str,
+) {
+    assert_eq!(
+        ours.len(),
+        theirs.len(),
+        "{what}: one tensor for each parameter"
+    );
+    for (k, (a, b)) in ours.zip(theirs).enumerate() {
+        assert_eq!(
+            a, b,
+            "{what}: tensor {k} has shape {b:?}, its parameter {a:?}"
+        );
+    }
 }
 
 /// One value's Adam step, in the order of operations of [`adam`].
