@@ -163,11 +163,11 @@ impl<A: Real> Recurrence<A> for GruSteps<'_, A> {
             transposed_recurrent_weights(&self.p, self.w_h_t);
         }
         let rows = BackwardRows {
-            hiddens: by_step_ro(n, self.hiddens.view()),
-            update: by_step_ro(n, self.update.view()),
-            reset: by_step_ro(n, self.reset.view()),
-            candidate: by_step_ro(n, self.candidate.view()),
-            d_out: by_step_ro(n, d_out),
+            hiddens: by_step_ro(self.hiddens.view(), n),
+            update: by_step_ro(self.update.view(), n),
+            reset: by_step_ro(self.reset.view(), n),
+            candidate: by_step_ro(self.candidate.view(), n),
+            d_out: by_step_ro(d_out, n),
             d_update: by_step(self.d_update.view_mut(), n),
             d_reset: by_step(self.d_reset.view_mut(), n),
             d_candidate: by_step(self.d_candidate.view_mut(), n),

@@ -102,7 +102,7 @@ pub(crate) fn by_step<'a, A>(a: ArrayViewMut2<'a, A>, n: usize) -> ArrayViewMut3
 }
 
 /// [`by_step`], read-only.
-pub(crate) fn by_step_ro<'a, A>(n: usize, a: ArrayView2<'a, A>) -> ArrayView3<'a, A> {
+pub(crate) fn by_step_ro<'a, A>(a: ArrayView2<'a, A>, n: usize) -> ArrayView3<'a, A> {
     let (rows, h) = a.dim();
     a.into_shape_with_order((rows / n.max(1), n, h))
         .expect("a standard-layout buffer of whole steps")

@@ -158,10 +158,10 @@ impl<A: Real> Recurrence<A> for LstmSteps<'_, A> {
             transposed_recurrent_weights(&self.p, self.w_h_t);
         }
         let rows = BackwardRows {
-            gates: self.gates.each_ref().map(|g| by_step_ro(n, g.view())),
-            tanh_cells: by_step_ro(n, self.tanh_cells.view()),
-            cells: by_step_ro(n, self.cells.view()),
-            d_out: by_step_ro(n, d_out),
+            gates: self.gates.each_ref().map(|g| by_step_ro(g.view(), n)),
+            tanh_cells: by_step_ro(self.tanh_cells.view(), n),
+            cells: by_step_ro(self.cells.view(), n),
+            d_out: by_step_ro(d_out, n),
             d_gates: self.d_gates.each_mut().map(|g| by_step(g.view_mut(), n)),
             d_hidden: self.d_hidden.view_mut(),
             d_cell: self.d_cell.view_mut(),

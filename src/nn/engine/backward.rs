@@ -115,7 +115,6 @@ impl<C: Cell<A>, A: Real> Engine<C, A> {
                 &[]
             };
             let rows = BackRows {
-                rows: n,
                 widths: (gh, hs, cw),
                 arriving: d_y.slice(s![t * n..(t + 1) * n, d * hs..(d + 1) * hs]),
                 carry_h: buf.carry_h.as_slice().expect("standard layout"),
@@ -247,7 +246,6 @@ struct BackWeights<'a, C, A> {
 /// output (`arriving`) and from the next step (`carry_h`), and the slices
 /// [`CellBackward`] names; `dh` ends as \\(\partial h_{t-1}\\).
 struct BackRows<'a, A> {
-    rows: usize,
     /// `(G H, H, CACHE H)`: the widths of the gate, hidden and cache rows.
     widths: (usize, usize, usize),
     arriving: ArrayView2<'a, A>,
@@ -264,7 +262,8 @@ struct BackRows<'a, A> {
 
 impl<A: Send + Sync> Halves for BackRows<'_, A> {
     fn split(self, at: usize) -> (Self, Self) {
-        let (widths, (gh, hs, cw)) = (self.widths, self.widths);
+        let (gh, hs, cw) = self.widths;
+        let widths = self.widths;
         let (arriving, arriving2) = self.arriving.split_at(Axis(0), at);
         let (carry_h, carry_h2) = cut(self.carry_h, at, hs);
         let (h_prev, h_prev2) = cut(self.h_prev, at, hs);
@@ -276,7 +275,6 @@ impl<A: Send + Sync> Halves for BackRows<'_, A> {
         let (d_xw, d_xw2) = cut_mut(self.d_xw, at, gh);
         let (d_hw, d_hw2) = cut_mut(self.d_hw, at, gh);
         let first = BackRows {
-            rows: at,
             widths,
             arriving,
             carry_h,
@@ -290,7 +288,6 @@ impl<A: Send + Sync> Halves for BackRows<'_, A> {
             d_hw,
         };
         let second = BackRows {
-            rows: self.rows - at,
             widths,
             arriving: arriving2,
             carry_h: carry_h2,
@@ -312,6 +309,7 @@ impl<C: Cell<A>, A: Real> BackWeights<'_, C, A> {
     /// \\(\partial h_{t-1}\\) = the cell's direct part + \\(\partial(hw)\, W_{hh}\\).
     fn step(&self, s: BackRows<'_, A>) {
         let hs = self.hidden;
+        let rows = s.arriving.nrows();
         let (dh, carry_h, arriving) = (s.dh, s.carry_h, s.arriving);
         vectorized(
             #[inline(always)]
@@ -338,8 +336,8 @@ impl<C: Cell<A>, A: Real> BackWeights<'_, C, A> {
             || self.cell.backward_step(step),
         );
         let gh = C::GATES * hs;
-        let d_hw = ArrayView2::from_shape((s.rows, gh), &*s.d_hw).expect("rows of G H values");
-        let mut d_h = ArrayViewMut2::from_shape((s.rows, hs), dh).expect("rows of H values");
+        let d_hw = ArrayView2::from_shape((rows, gh), &*s.d_hw).expect("rows of G H values");
+        let mut d_h = ArrayViewMut2::from_shape((rows, hs), dh).expect("rows of H values");
         matmul_serial(A::one(), &d_hw, self.w_hh, A::one(), &mut d_h);
     }
 }

@@ -110,7 +110,6 @@ impl<C: Cell<A>, A: Real> Engine<C, A> {
                 [k * n * cw..(k + 1) * n * cw];
             let hw = buf.hw.as_slice_mut().expect("standard layout");
             let rows = StepRows {
-                rows: n,
                 widths: (gh, hs, cw),
                 xw,
                 hw,
@@ -159,9 +158,8 @@ struct StepWeights<'a, C, A> {
 }
 
 /// Some rows of one step forward, as [`CellForward`] names them; `hw` is
-/// scratch. Each slice holds `rows` rows (`c_prev`, `c` are empty unless LSTM).
+/// scratch. Each slice holds the same rows (`c_prev`, `c` are empty unless LSTM).
 struct StepRows<'a, A> {
-    rows: usize,
     /// `(G H, H, CACHE H)`: the widths of the gate, hidden and cache rows.
     widths: (usize, usize, usize),
     xw: &'a [A],
@@ -175,7 +173,7 @@ struct StepRows<'a, A> {
 
 impl<A: Send + Sync> Halves for StepRows<'_, A> {
     fn split(self, at: usize) -> (Self, Self) {
-        let (widths, (gh, hs, cw)) = (self.widths, self.widths);
+        let (gh, hs, cw) = self.widths;
         let (xw, xw2) = cut(self.xw, at, gh);
         let (hw, hw2) = cut_mut(self.hw, at, gh);
         let (h_prev, h_prev2) = cut(self.h_prev, at, hs);
@@ -183,8 +181,8 @@ impl<A: Send + Sync> Halves for StepRows<'_, A> {
         let (c_prev, c_prev2) = cut(self.c_prev, at, hs);
         let (c, c2) = cut_mut(self.c, at, hs);
         let (cache, cache2) = cut_mut(self.cache, at, cw);
+        let widths = self.widths;
         let first = StepRows {
-            rows: at,
             widths,
             xw,
             hw,
@@ -194,22 +192,17 @@ impl<A: Send + Sync> Halves for StepRows<'_, A> {
             c,
             cache,
         };
-        let rows = self.rows - at;
-        let (xw, hw, h_prev, h, c_prev, c, cache) = (xw2, hw2, h_prev2, h2, c_prev2, c2, cache2);
-        (
-            first,
-            StepRows {
-                rows,
-                widths,
-                xw,
-                hw,
-                h_prev,
-                h,
-                c_prev,
-                c,
-                cache,
-            },
-        )
+        let second = StepRows {
+            widths,
+            xw: xw2,
+            hw: hw2,
+            h_prev: h_prev2,
+            h: h2,
+            c_prev: c_prev2,
+            c: c2,
+            cache: cache2,
+        };
+        (first, second)
     }
 }
 
@@ -217,7 +210,8 @@ impl<C: Cell<A>, A: Real> StepWeights<'_, C, A> {
     /// \(h_{t-1} W_{hh}^\top + b_{hh}\) for these rows, then the cell.
     fn forward(&self, s: StepRows<'_, A>) {
         let (hs, gh) = (self.hidden, C::GATES * self.hidden);
-        let mut hw = ArrayViewMut2::from_shape((s.rows, gh), s.hw).expect("rows of G H values");
+        let rows = s.h_prev.len() / hs;
+        let mut hw = ArrayViewMut2::from_shape((rows, gh), s.hw).expect("rows of G H values");
         let beta = match self.bias_hh {
             Some(b) => {
                 hw.assign(b);
@@ -225,7 +219,7 @@ impl<C: Cell<A>, A: Real> StepWeights<'_, C, A> {
             }
             None => A::zero(),
         };
-        let h_prev = ArrayView2::from_shape((s.rows, hs), s.h_prev).expect("rows of H values");
+        let h_prev = ArrayView2::from_shape((rows, hs), s.h_prev).expect("rows of H values");
         // A small product (a few rows): one thread, threads would cost more.
         matmul_serial(A::one(), &h_prev, self.w_hh_t, beta, &mut hw);
         let hw = hw.into_slice().expect("standard layout");
