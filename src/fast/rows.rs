@@ -72,25 +72,86 @@ fn accumulate<A: Real>(mut acc: ArrayViewMut1<'_, A>, a: ArrayView1<'_, A>) {
     }
 }
 
-/// `d_table = 0`, then `d_table[indices[r]] += d_out[r]` for each row `r`:
-/// the weight gradient of [`gather_rows`]. A large table is done as two
-/// halves of columns on two cores, each summing its rows in order.
+/// `d_table = 0`, then `d_table[indices[r]] += d_out[r]` for each row `r`
+/// (the weight gradient of [`gather_rows`]), and, when given,
+/// `d_bias = Σ_r d_out[r]`, in one pass over `d_out`. Each column sums its
+/// rows in order from zero; a table row no index names is set to zero, the
+/// others start as `0 + d_out[r]` at their first row (the same numbers as a
+/// zeroed table, without writing it twice). A large table is done as two
+/// halves of columns on two cores.
 pub(crate) fn add_rows_at<A: Real>(
     d_table: ArrayViewMut2<'_, A>,
+    d_bias: Option<ArrayViewMut1<'_, A>>,
     d_out: ArrayView2<'_, A>,
     indices: &[usize],
 ) {
-    in_column_halves(d_table, d_out, &|mut d_table, d_out| {
-        d_table.fill(A::zero());
-        vectorized(
-            #[inline(always)]
-            || {
-                for (row, &c) in d_out.outer_iter().zip(indices) {
-                    accumulate(d_table.row_mut(c), row);
-                }
-            },
+    let width = d_table.ncols();
+    if d_out.len() >= PARALLEL_GATHER && width >= 32 {
+        let half = width / 2 / 16 * 16; // whole cache lines of f32 on the left
+        let (left, right) = d_table.split_at(Axis(1), half);
+        let (in_left, in_right) = d_out.split_at(Axis(1), half);
+        let (b_left, b_right) = match d_bias {
+            Some(b) => {
+                let (l, r) = b.split_at(Axis(0), half);
+                (Some(l), Some(r))
+            }
+            None => (None, None),
+        };
+        rayon::join(
+            || scatter_sum(left, b_left, in_left, indices),
+            || scatter_sum(right, b_right, in_right, indices),
         );
-    });
+    } else {
+        scatter_sum(d_table, d_bias, d_out, indices);
+    }
+}
+
+/// `acc = 0 + a` for two rows of one length (what `acc = 0; acc += a` gives,
+/// negative zeros included).
+#[inline(always)]
+fn start_row<A: Real>(mut acc: ArrayViewMut1<'_, A>, a: ArrayView1<'_, A>) {
+    match (acc.as_slice_mut(), a.as_slice()) {
+        (Some(acc), Some(a)) => {
+            let a = &a[..acc.len()];
+            for j in 0..acc.len() {
+                acc[j] = A::zero() + a[j];
+            }
+        }
+        _ => Zip::from(acc).and(a).for_each(|o, &a| *o = A::zero() + a),
+    }
+}
+
+/// [`add_rows_at`] on one thread.
+fn scatter_sum<A: Real>(
+    mut d_table: ArrayViewMut2<'_, A>,
+    mut d_bias: Option<ArrayViewMut1<'_, A>>,
+    d_out: ArrayView2<'_, A>,
+    indices: &[usize],
+) {
+    let mut seen = vec![false; d_table.nrows()];
+    if let Some(b) = d_bias.as_mut() {
+        b.fill(A::zero());
+    }
+    vectorized(
+        #[inline(always)]
+        || {
+            for (row, &c) in d_out.outer_iter().zip(indices) {
+                if let Some(b) = d_bias.as_mut() {
+                    accumulate(b.view_mut(), row);
+                }
+                let target = d_table.row_mut(c);
+                if seen[c] {
+                    accumulate(target, row);
+                } else {
+                    seen[c] = true;
+                    start_row(target, row);
+                }
+            }
+        },
+    );
+    for (mut row, _) in d_table.outer_iter_mut().zip(&seen).filter(|(_, &s)| !s) {
+        row.fill(A::zero());
+    }
 }
 
 /// The backward pass of [`gather_rows`]: `d_table` and `d_bias` are
@@ -101,8 +162,7 @@ pub(crate) fn scatter_rows<A: Real>(
     d_out: ArrayView2<'_, A>,
     indices: &[usize],
 ) {
-    add_rows_at(d_table.view_mut(), d_out, indices);
-    sum_rows_into(d_bias, d_out);
+    add_rows_at(d_table.view_mut(), Some(d_bias.view_mut()), d_out, indices);
 }
 
 /// `out = Σ_r m[r]`, rows added in order, without allocating (two halves
@@ -157,4 +217,65 @@ pub(crate) fn flat_mut<A, S: ndarray::DataMut<Elem = A>>(
 ) -> &mut [A] {
     view.as_slice_mut()
         .expect("rows of a standard-layout buffer")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{add_rows_at, PARALLEL_GATHER};
+    use ndarray::{Array1, Array2};
+
+    /// The fused scatter against a zeroed table and plain additions in row
+    /// order, bit for bit: small (one thread) and large (two column halves),
+    /// with a table row no index names, repeated indices and negative zeros.
+    #[test]
+    fn scatter_matches_zeroed_table_and_plain_sums() {
+        for (rows, width) in [(7, 5), (PARALLEL_GATHER / 40 + 3, 40)] {
+            let table_rows = 9;
+            let d_out = Array2::from_shape_fn((rows, width), |(r, j)| {
+                if (r + j) % 11 == 0 {
+                    -0.0f32
+                } else {
+                    ((r * 31 + j * 7) % 23) as f32 * 0.37 - 4.0
+                }
+            });
+            // Row 4 is never named; row 0 often.
+            let indices: Vec<usize> = (0..rows)
+                .map(|r| [0, 3, 0, 8, 1, 2, 5, 6, 7][r % 9])
+                .collect();
+            let (mut expected, mut expected_bias) = (
+                Array2::<f32>::zeros((table_rows, width)),
+                Array1::<f32>::zeros(width),
+            );
+            for (r, &c) in indices.iter().enumerate() {
+                for j in 0..width {
+                    expected[[c, j]] += d_out[[r, j]];
+                    expected_bias[j] += d_out[[r, j]];
+                }
+            }
+            let mut table = Array2::from_elem((table_rows, width), f32::NAN); // overwritten
+            let mut bias = Array1::from_elem(width, f32::NAN);
+            add_rows_at(
+                table.view_mut(),
+                Some(bias.view_mut()),
+                d_out.view(),
+                &indices,
+            );
+            let bits = |a: &[f32]| a.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+            let flat = |a: &Array2<f32>| a.iter().copied().collect::<Vec<_>>();
+            assert_eq!(
+                bits(&flat(&table)),
+                bits(&flat(&expected)),
+                "table, {rows} rows"
+            );
+            assert_eq!(bits(&bias.to_vec()), bits(&expected_bias.to_vec()), "bias");
+            assert!(
+                table.row(4).iter().all(|&v| v.to_bits() == 0),
+                "unnamed row is +0"
+            );
+            // Without a bias, the same table.
+            let mut again = Array2::from_elem((table_rows, width), 1.0f32);
+            add_rows_at(again.view_mut(), None, d_out.view(), &indices);
+            assert_eq!(bits(&flat(&again)), bits(&flat(&table)));
+        }
+    }
 }

@@ -86,6 +86,17 @@ pub trait Cell<A: Real>: Clone + fmt::Debug + Send + Sync + 'static {
     const GATES: usize;
     /// Values cached per time step and row, in units of `hidden`.
     const CACHE: usize;
+    /// Whether [`Cell::backward_step`] writes the same values into `d_xw`
+    /// and `d_hw` (the gates add \(XW\) and \(HW\) before any
+    /// nonlinearity: RNN, LSTM; not the GRU, whose candidate scales \(HW\)
+    /// by the reset gate). The engine then sums one of them for both biases.
+    ///
+    /// ```
+    /// use d2l_rnn::nn::{Cell, GruCell, LstmCell};
+    /// assert!(<LstmCell as Cell<f32>>::SAME_PRE_ACTIVATION_GRADS);
+    /// assert!(!<GruCell as Cell<f32>>::SAME_PRE_ACTIVATION_GRADS);
+    /// ```
+    const SAME_PRE_ACTIVATION_GRADS: bool = false;
     /// The layer's state: `Array3` (`h`) or a pair (`h`, `c`).
     type State: LayerState<A>;
     /// The cell for these options; an option the cell does not have is an error.

@@ -32,6 +32,7 @@ impl<A: Real> Cell<A> for LstmCell {
     const KIND: ModelKind = ModelKind::Lstm;
     const GATES: usize = 4;
     const CACHE: usize = 5; // i, f, g, o, tanh(c_t)
+    const SAME_PRE_ACTIVATION_GRADS: bool = true;
     type State = (Array3<A>, Array3<A>);
 
     fn from_config(cfg: &RnnConfig) -> Result<Self> {

@@ -24,6 +24,7 @@ impl<A: Real> Cell<A> for RnnCell {
     const KIND: ModelKind = ModelKind::Rnn;
     const GATES: usize = 1;
     const CACHE: usize = 0; // h_t is enough
+    const SAME_PRE_ACTIVATION_GRADS: bool = true;
     type State = Array3<A>;
 
     fn from_config(cfg: &RnnConfig) -> Result<Self> {

@@ -212,23 +212,34 @@ impl<C: Cell<A>, A: Real> Engine<C, A> {
                 },
             );
         };
+        // The RNN's and LSTM's cells give the same gradient to both
+        // products, and direction 0 walks in time order: one bias sum serves both.
+        let same_rows = C::SAME_PRE_ACTIVATION_GRADS && d == 0;
         let input_part = || {
-            if bias {
-                sum_rows_into(bias_hh, buf.d_hw.view());
-                sum_rows_into(bias_ih, buf.d_xw.view());
-            }
             if one_hot {
                 // Scatter: column idx[r] of dW_ih gains row r of d(xw); summed
-                // as rows of dW_ihᵀ, then transposed tile by tile.
-                add_rows_at(d_t.view_mut(), buf.d_xw.view(), idx0);
+                // as rows of dW_ihᵀ (with the bias in the same pass), then
+                // transposed tile by tile.
+                let d_bias = bias.then(|| bias_ih.view_mut());
+                add_rows_at(d_t.view_mut(), d_bias, buf.d_xw.view(), idx0);
                 transpose_into(d_t.view(), weight_ih.view_mut());
             } else {
+                if bias {
+                    sum_rows_into(bias_ih, buf.d_xw.view());
+                }
                 let x = if l == 0 {
                     x0.view()
                 } else {
                     below[l - 1].y.view()
                 };
                 matmul(A::one(), &buf.d_xw.t(), &x, A::zero(), weight_ih);
+            }
+            if bias {
+                if same_rows {
+                    bias_hh.assign(bias_ih);
+                } else {
+                    sum_rows_into(bias_hh, buf.d_hw.view());
+                }
             }
         };
         rayon::join(hidden_part, input_part);
