@@ -58,18 +58,25 @@ pub(crate) fn add_rows<A: Real>(
     }
 }
 
-/// `acc += a` for two rows of one length.
+/// `acc = f(acc, a)` element by element, for two rows of one length (slice
+/// loops, so that the compiler vectorises them).
 #[inline(always)]
-fn accumulate<A: Real>(mut acc: ArrayViewMut1<'_, A>, a: ArrayView1<'_, A>) {
+fn combine<A: Real>(mut acc: ArrayViewMut1<'_, A>, a: ArrayView1<'_, A>, f: impl Fn(A, A) -> A) {
     match (acc.as_slice_mut(), a.as_slice()) {
         (Some(acc), Some(a)) => {
             let a = &a[..acc.len()];
             for j in 0..acc.len() {
-                acc[j] += a[j];
+                acc[j] = f(acc[j], a[j]);
             }
         }
-        _ => acc += &a,
+        _ => Zip::from(acc).and(a).for_each(|o, &a| *o = f(*o, a)),
     }
+}
+
+/// `acc += a` for two rows of one length.
+#[inline(always)]
+fn accumulate<A: Real>(acc: ArrayViewMut1<'_, A>, a: ArrayView1<'_, A>) {
+    combine(acc, a, |x, y| x + y);
 }
 
 /// `d_table = 0`, then `d_table[indices[r]] += d_out[r]` for each row `r`
@@ -109,16 +116,8 @@ pub(crate) fn add_rows_at<A: Real>(
 /// `acc = 0 + a` for two rows of one length (what `acc = 0; acc += a` gives,
 /// negative zeros included).
 #[inline(always)]
-fn start_row<A: Real>(mut acc: ArrayViewMut1<'_, A>, a: ArrayView1<'_, A>) {
-    match (acc.as_slice_mut(), a.as_slice()) {
-        (Some(acc), Some(a)) => {
-            let a = &a[..acc.len()];
-            for j in 0..acc.len() {
-                acc[j] = A::zero() + a[j];
-            }
-        }
-        _ => Zip::from(acc).and(a).for_each(|o, &a| *o = A::zero() + a),
-    }
+fn start_row<A: Real>(acc: ArrayViewMut1<'_, A>, a: ArrayView1<'_, A>) {
+    combine(acc, a, |_, y| A::zero() + y);
 }
 
 /// [`add_rows_at`] on one thread.
