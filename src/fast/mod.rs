@@ -12,7 +12,7 @@
 //! - share a mini-batch between two cores through the one [`engine`] that
 //!   every trainable model (these three and the concise `RNNModel`) runs
 //!   through: one core walks through time while both compute the output
-//!   layer of the steps already done, and back again; a free core takes half
+//!   layer ([`output`]) of the steps already done, and back again; a free core takes half
 //!   of a step's sequences ([`halves`]); clipping and the optimisers run in
 //!   blocks on both cores ([`update`]);
 //! - compute \\(e^x\\), \\(\tanh\\) and \\(\sigma\\) as polynomials compiled
@@ -36,6 +36,7 @@ pub mod linalg;
 mod lstm;
 mod lstm_steps;
 pub mod math;
+pub mod output;
 pub mod pipeline;
 mod rnn;
 pub mod rows;
