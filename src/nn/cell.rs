@@ -52,7 +52,8 @@ pub struct CellBackward<'a, A> {
     pub dc: &'a mut [A],
     /// Out: \\(\partial L / \partial (x_t W_{ih}^\top + b_{ih})\\), `(batch, G H)`.
     pub d_xw: &'a mut [A],
-    /// Out: \\(\partial L / \partial (h_{t-1} W_{hh}^\top + b_{hh})\\), `(batch, G H)`.
+    /// Out: \\(\partial L / \partial (h_{t-1} W_{hh}^\top + b_{hh})\\), `(batch, G H)`;
+    /// may be empty for a cell with [`Cell::SAME_PRE_ACTIVATION_GRADS`].
     pub d_hw: &'a mut [A],
 }
 
@@ -78,6 +79,11 @@ pub struct CellBackward<'a, A> {
 /// cell.backward_step(CellBackward { hidden: 1, h_prev: &[0.0, 0.0], h: &h, c_prev: &[], cache: &[],
 ///     dh: &mut dh, dc: &mut [], d_xw: &mut d_xw, d_hw: &mut d_hw });
 /// assert_eq!((d_xw, d_hw, dh), ([1.0 - h[0] * h[0], 1.0], [1.0 - h[0] * h[0], 1.0], [0.0, 0.0]));
+/// // Its two gradients are the same, so it also takes an empty `d_hw` and writes `d_xw` alone.
+/// let (mut dh, mut d_xw_only) = ([1.0, 1.0], [0.0; 2]);
+/// cell.backward_step(CellBackward { hidden: 1, h_prev: &[0.0, 0.0], h: &h, c_prev: &[], cache: &[],
+///     dh: &mut dh, dc: &mut [], d_xw: &mut d_xw_only, d_hw: &mut [] });
+/// assert_eq!(d_xw_only, d_xw);
 /// ```
 pub trait Cell<A: Real>: Clone + fmt::Debug + Send + Sync + 'static {
     /// Which cell this is.
@@ -89,7 +95,9 @@ pub trait Cell<A: Real>: Clone + fmt::Debug + Send + Sync + 'static {
     /// Whether [`Cell::backward_step`] writes the same values into `d_xw`
     /// and `d_hw` (the gates add \(XW\) and \(HW\) before any
     /// nonlinearity: RNN, LSTM; not the GRU, whose candidate scales \(HW\)
-    /// by the reset gate). The engine then sums one of them for both biases.
+    /// by the reset gate). The engine then keeps one buffer for both and
+    /// sums it once for both biases: it may pass an **empty** `d_hw`, which
+    /// such a cell must leave empty (it writes `d_hw` only when it is not).
     ///
     /// ```
     /// use d2l_rnn::nn::{Cell, GruCell, LstmCell};

@@ -68,11 +68,7 @@ impl<A: Real> Cell<A> for LstmCell {
         let one = A::one();
         let rows = s.dh.chunks_exact_mut(hs).zip(s.dc.chunks_exact_mut(hs));
         let rows = rows.zip(s.c_prev.chunks_exact(hs).zip(s.cache.chunks_exact(5 * hs)));
-        let outs = s
-            .d_xw
-            .chunks_exact_mut(4 * hs)
-            .zip(s.d_hw.chunks_exact_mut(4 * hs));
-        for (((dh, dc), (c_prev, cache)), (d_xw, d_hw)) in rows.zip(outs) {
+        for (((dh, dc), (c_prev, cache)), d_xw) in rows.zip(s.d_xw.chunks_exact_mut(4 * hs)) {
             let [i, f, g, o, tc] = gates(cache, hs);
             {
                 let [a_i, a_f, a_g, a_o] = gates_mut(d_xw, hs);
@@ -83,9 +79,12 @@ impl<A: Real> Cell<A> for LstmCell {
                 zip3(a_f, dc, c_prev, f, |dc, cp, f| dc * cp * f * (one - f));
                 zip3(a_g, dc, i, g, |dc, i, g| dc * i * (one - g * g));
             }
-            d_hw.copy_from_slice(d_xw); // both products see the same pre-activations
             update1(dc, f, |dc, f| dc * f); // ∂c_{t-1}
             dh.fill(A::zero()); // h_{t-1} is reached through W_hh only
+        }
+        // Both products see the same pre-activations.
+        if !s.d_hw.is_empty() {
+            s.d_hw.copy_from_slice(s.d_xw);
         }
     }
 }

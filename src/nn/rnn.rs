@@ -45,11 +45,8 @@ impl<A: Real> Cell<A> for RnnCell {
     #[inline(always)]
     fn backward_step(&self, s: CellBackward<'_, A>) {
         let relu = self.nonlinearity == Nonlinearity::Relu;
-        let rows =
-            s.dh.iter_mut()
-                .zip(s.h)
-                .zip(s.d_xw.iter_mut().zip(s.d_hw.iter_mut()));
-        for ((dh, &h), (dx, dw)) in rows {
+        let rows = s.dh.iter_mut().zip(s.h).zip(s.d_xw.iter_mut());
+        for ((dh, &h), dx) in rows {
             let slope = if relu {
                 if h > A::zero() {
                     A::one()
@@ -59,10 +56,12 @@ impl<A: Real> Cell<A> for RnnCell {
             } else {
                 A::one() - h * h
             };
-            let da = *dh * slope;
-            *dx = da;
-            *dw = da;
+            *dx = *dh * slope;
             *dh = A::zero();
+        }
+        // Both products see the same pre-activation.
+        if !s.d_hw.is_empty() {
+            s.d_hw.copy_from_slice(s.d_xw);
         }
     }
 }

@@ -127,8 +127,12 @@ impl<C: Cell<A>, A: Real> Engine<C, A> {
                 dc: buf.carry_c.as_slice_mut().expect("standard layout"),
                 d_xw: &mut buf.d_xw.as_slice_mut().expect("standard layout")
                     [t * n * gh..(t + 1) * n * gh],
-                d_hw: &mut buf.d_hw.as_slice_mut().expect("standard layout")
-                    [k * n * gh..(k + 1) * n * gh],
+                d_hw: if Self::d_hw_is_d_xw(d) {
+                    &mut []
+                } else {
+                    &mut buf.d_hw.as_slice_mut().expect("standard layout")
+                        [k * n * gh..(k + 1) * n * gh]
+                },
             };
             walk_halves(rows, n, half, |r| back.step(r));
             std::mem::swap(&mut buf.d_h, &mut buf.carry_h);
@@ -198,11 +202,16 @@ impl<C: Cell<A>, A: Real> Engine<C, A> {
         let h_prev_all = buf.h.slice(s![..steps * n, ..]); // [T n, H], processing order
         let (bias, one_hot) = (self.cfg.bias, l == 0 && self.one_hot);
         let (d_t, idx0, x0) = (&mut self.w_ih_t, &self.idx0, &self.x0);
+        // The RNN's and LSTM's cells give the same gradient to both
+        // products, and direction 0 walks in time order: `d_xw` serves as
+        // `d_hw`, and one bias sum serves both.
+        let same_rows = Self::d_hw_is_d_xw(d);
         // Two halves of dW_hh's rows, so that whichever core is free takes one.
         let hidden_part = || {
             let half = weight_hh.nrows() / 2;
             let (top, bottom) = weight_hh.view_mut().split_at(Axis(0), half);
-            let (d_top, d_bottom) = buf.d_hw.view().split_at(Axis(1), half);
+            let d_hw = if same_rows { &buf.d_xw } else { &buf.d_hw };
+            let (d_top, d_bottom) = d_hw.view().split_at(Axis(1), half);
             rayon::join(
                 || matmul(A::one(), &d_top.t(), &h_prev_all, A::zero(), &mut { top }),
                 || {
@@ -212,9 +221,6 @@ impl<C: Cell<A>, A: Real> Engine<C, A> {
                 },
             );
         };
-        // The RNN's and LSTM's cells give the same gradient to both
-        // products, and direction 0 walks in time order: one bias sum serves both.
-        let same_rows = C::SAME_PRE_ACTIVATION_GRADS && d == 0;
         let input_part = || {
             if one_hot {
                 // Scatter: column idx[r] of dW_ih gains row r of d(xw); summed
@@ -339,7 +345,7 @@ impl<C: Cell<A>, A: Real> BackWeights<'_, C, A> {
             cache: s.cache,
             dh: &mut *dh,
             dc: s.dc,
-            d_xw: s.d_xw,
+            d_xw: &mut *s.d_xw,
             d_hw: &mut *s.d_hw,
         };
         vectorized(
@@ -347,7 +353,9 @@ impl<C: Cell<A>, A: Real> BackWeights<'_, C, A> {
             || self.cell.backward_step(step),
         );
         let gh = C::GATES * hs;
-        let d_hw = ArrayView2::from_shape((rows, gh), &*s.d_hw).expect("rows of G H values");
+        // An empty `d_hw`: the cell left its gradient in `d_xw` alone.
+        let d_hw: &[A] = if s.d_hw.is_empty() { s.d_xw } else { s.d_hw };
+        let d_hw = ArrayView2::from_shape((rows, gh), d_hw).expect("rows of G H values");
         let mut d_h = ArrayViewMut2::from_shape((rows, hs), dh).expect("rows of H values");
         matmul_serial(A::one(), &d_hw, self.w_hh, A::one(), &mut d_h);
     }

@@ -35,7 +35,8 @@ pub(crate) struct DirBuffers<A> {
     cache: Array2<A>,
     /// Gradient of `xw`, time order, `(T n, G H)`.
     d_xw: Array2<A>,
-    /// Gradient of each step's `hw`, processing order, `(T n, G H)`.
+    /// Gradient of each step's `hw`, processing order, `(T n, G H)`; `(0, 0)`
+    /// where it would equal `d_xw` ([`Cell::SAME_PRE_ACTIVATION_GRADS`], direction 0).
     d_hw: Array2<A>,
     /// Gradient flowing to the previous step's \\(h\\) (ends as \\(\partial h_0\\)), `(n, H)`.
     carry_h: Array2<A>,
@@ -125,7 +126,7 @@ impl<C: Cell<A>, A: Real> Engine<C, A> {
         let (h, dirs) = (self.cfg.hidden_size, self.cfg.num_directions());
         let (rows, gh) = (steps * batch, C::GATES * h);
         let lstm = Self::parts() == 2;
-        let dir = || DirBuffers {
+        let dir = |d: usize| DirBuffers {
             xw: Array2::zeros((rows, gh)),
             hw: Array2::zeros((batch, gh)),
             h: Array2::zeros((rows + batch, h)),
@@ -136,7 +137,11 @@ impl<C: Cell<A>, A: Real> Engine<C, A> {
             },
             cache: Array2::zeros((rows, C::CACHE * h)),
             d_xw: Array2::zeros((rows, gh)),
-            d_hw: Array2::zeros((rows, gh)),
+            d_hw: if Self::d_hw_is_d_xw(d) {
+                empty()
+            } else {
+                Array2::zeros((rows, gh))
+            },
             carry_h: Array2::zeros((batch, h)),
             carry_c: if lstm {
                 Array2::zeros((batch, h))
@@ -148,13 +153,21 @@ impl<C: Cell<A>, A: Real> Engine<C, A> {
         };
         self.layers = (0..self.cfg.num_layers)
             .map(|_| LayerBuffers {
-                dirs: (0..dirs).map(|_| dir()).collect(),
+                dirs: (0..dirs).map(dir).collect(),
                 y: Array2::zeros((rows, dirs * h)),
                 d_y: Array2::zeros((rows, dirs * h)),
             })
             .collect();
         self.steps = steps;
         self.batch = batch;
+    }
+
+    /// Whether direction `d`'s gradient of `hw` is its gradient of `xw`, row
+    /// for row: the cell gives both products the same gradient and the
+    /// direction walks in time order (direction 0). The walk back then keeps
+    /// one buffer, `d_xw`, for both.
+    pub(crate) fn d_hw_is_d_xw(d: usize) -> bool {
+        C::SAME_PRE_ACTIVATION_GRADS && d == 0
     }
 
     pub(crate) fn is_ready(&self) -> bool {
