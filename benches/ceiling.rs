@@ -23,7 +23,9 @@
 //! loses around the work itself. Five rounds, each with its own square
 //! product; medians.
 
-use d2l_rnn::data::{data_iter_consecutive, load_data_jay_lyrics, Corpus};
+mod common;
+use common::median;
+use d2l_rnn::data::{data_iter_consecutive, Corpus};
 use d2l_rnn::fast::linalg::{matmul, matmul_serial};
 use d2l_rnn::fast::math::vectorized;
 use d2l_rnn::fast::{GruFast, LstmFast, RnnFast};
@@ -41,11 +43,6 @@ use std::time::Instant;
 const BATCH: usize = 32;
 const STEPS: usize = 35;
 const HIDDEN: usize = 256;
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(|a, b| a.total_cmp(b));
-    v[v.len() / 2]
-}
 
 /// Median seconds of `f` over `reps` runs after one warm-up run.
 fn time(reps: usize, mut f: impl FnMut()) -> f64 {
@@ -232,13 +229,7 @@ struct Model<'a> {
 }
 
 fn main() {
-    let corpus = match load_data_jay_lyrics() {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("error: {e}");
-            std::process::exit(1);
-        }
-    };
+    let corpus = common::lyrics_or_exit();
     let one_core = match rayon::ThreadPoolBuilder::new().num_threads(1).build() {
         Ok(pool) => pool,
         Err(e) => {

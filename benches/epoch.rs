@@ -7,7 +7,9 @@
 //! `cargo bench --bench epoch -- --scaling` adds a table for hidden sizes
 //! 256, 512 and 1024 and for the full corpus; `-- --generation` times only the writing.
 
-use d2l_rnn::data::{find_or_fetch_lyrics, load_corpus, load_data_jay_lyrics, Corpus, Sampling};
+mod common;
+use common::median;
+use d2l_rnn::data::{find_or_fetch_lyrics, load_corpus, Corpus, Sampling};
 use d2l_rnn::fast::linalg::matmul;
 use d2l_rnn::fast::{GruFast, LstmFast, RnnFast};
 use d2l_rnn::model::RecurrentModel;
@@ -19,11 +21,6 @@ use d2l_rnn::predict::predict_rnn;
 use d2l_rnn::train::{train, TrainConfig};
 use ndarray::Array2;
 use std::time::Instant;
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(|a, b| a.total_cmp(b));
-    v[v.len() / 2]
-}
 
 /// Floating point operations of one from-scratch epoch: [`gated_epoch_flops`]
 /// with one gate.
@@ -176,13 +173,7 @@ fn generation(corpus: &Corpus) {
 }
 
 fn main() {
-    let corpus = match load_data_jay_lyrics() {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("error: {e}");
-            std::process::exit(1);
-        }
-    };
+    let corpus = common::lyrics_or_exit();
     if std::env::args().any(|a| a == "--generation") {
         generation(&corpus);
         return;

@@ -2,7 +2,9 @@
 //! from-scratch RNN spends its time at the section's settings (hidden size
 //! 256 unless given; median of 40 batches each).
 
-use d2l_rnn::data::{data_iter_consecutive, load_data_jay_lyrics};
+mod common;
+use common::median;
+use d2l_rnn::data::data_iter_consecutive;
 use d2l_rnn::fast::RnnFast;
 use d2l_rnn::loss::softmax_cross_entropy;
 use d2l_rnn::model::RecurrentModel;
@@ -10,19 +12,8 @@ use d2l_rnn::optim::{grad_clipping, sgd};
 use ndarray::Array2;
 use std::time::Instant;
 
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(|a, b| a.total_cmp(b));
-    v[v.len() / 2]
-}
-
 fn main() {
-    let corpus = match load_data_jay_lyrics() {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("error: {e}");
-            std::process::exit(1);
-        }
-    };
+    let corpus = common::lyrics_or_exit();
     let batches: Vec<_> = match data_iter_consecutive(&corpus.corpus_indices, 32, 35) {
         Ok(it) => it.collect(),
         Err(e) => {
