@@ -24,9 +24,9 @@
 //! product; medians.
 
 mod common;
-use common::median;
+use common::{matmul_gflops, median};
 use d2l_rnn::data::{data_iter_consecutive, Corpus};
-use d2l_rnn::fast::linalg::{matmul, matmul_serial};
+use d2l_rnn::fast::linalg::matmul_serial;
 use d2l_rnn::fast::math::vectorized;
 use d2l_rnn::fast::{GruFast, LstmFast, RnnFast};
 use d2l_rnn::loss::softmax_cross_entropy;
@@ -99,8 +99,7 @@ fn products(gates: usize, q: usize) -> (f64, f64) {
         matmul_serial(1.0, &hiddens.t(), &d_logits, 0.0, &mut d_w_out)
     });
     let d_hidden = time(9, || matmul_serial(1.0, &d_logits, &w_out_t, 0.0, &mut d_h));
-    let (rows, h, gh, q) = (rows as f64, h as f64, gh as f64, q as f64);
-    let flops = 3.0 * 2.0 * rows * h * gh + 3.0 * 2.0 * rows * h * q + 2.0 * rows * gh;
+    let flops = common::batch_flops(rows, h, gates, q);
     let seconds = walk + walk_back + d_recurrent + output + d_output + d_hidden;
     (seconds, flops)
 }
@@ -213,13 +212,6 @@ fn concise<C: Cell<f32>>(corpus: &Corpus) -> RNNModel<C, f32> {
     }
 }
 
-fn square_rate() -> f64 {
-    let (a, b) = (filled(2048, 2048, 8), filled(2048, 2048, 9));
-    let mut c = Array2::zeros((2048, 2048));
-    let seconds = time(5, || matmul(1.0, &a, &b, 0.0, &mut c));
-    2.0 * 2048f64.powi(3) / seconds / 1e9
-}
-
 /// One model of the table: its name, gates, and its loss and update timed on one core.
 struct Model<'a> {
     name: &'a str,
@@ -303,7 +295,7 @@ fn main() {
     // Per model and round: products, loss, update, cells (core-seconds), FLOPs, square.
     let mut rounds = vec![Vec::new(); models.len()];
     for round in 1..=ROUNDS {
-        let square = square_rate();
+        let square = matmul_gflops(2048, 2048, 2048);
         for (k, m) in models.iter_mut().enumerate() {
             let ((prod, flops), (loss, update), cell) =
                 one_core.install(|| (products(m.gates, v), (m.loss_and_update)(), (m.cells)()));

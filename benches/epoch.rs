@@ -8,9 +8,8 @@
 //! 256, 512 and 1024 and for the full corpus; `-- --generation` times only the writing.
 
 mod common;
-use common::median;
+use common::{matmul_gflops, median};
 use d2l_rnn::data::{find_or_fetch_lyrics, load_corpus, Corpus, Sampling};
-use d2l_rnn::fast::linalg::matmul;
 use d2l_rnn::fast::{GruFast, LstmFast, RnnFast};
 use d2l_rnn::model::RecurrentModel;
 use d2l_rnn::nn::{
@@ -19,7 +18,6 @@ use d2l_rnn::nn::{
 use d2l_rnn::optim::{Adam, Optimizer, Sgd};
 use d2l_rnn::predict::predict_rnn;
 use d2l_rnn::train::{train, TrainConfig};
-use ndarray::Array2;
 use std::time::Instant;
 
 /// Floating point operations of one from-scratch epoch: [`gated_epoch_flops`]
@@ -29,11 +27,8 @@ fn epoch_flops(corpus: &Corpus, cfg: &TrainConfig) -> f64 {
 }
 
 /// Floating point operations of one epoch of a recurrent layer with `gates`
-/// gates (RNN 1, GRU 3, LSTM 4) and an output layer: per mini-batch, three
-/// products with the recurrent weights `(h, gates h)` (forward, the carried
-/// gradient, its weight gradient) and three with the output weights
-/// `(h, q)` (forward, its weight gradient, the hidden gradient), each
-/// `2 * rows * k * n`; the gathered input adds `2 * rows * gates h`.
+/// gates (RNN 1, GRU 3, LSTM 4) and an output layer: [`common::batch_flops`]
+/// for each mini-batch.
 fn gated_epoch_flops(corpus: &Corpus, cfg: &TrainConfig, gates: usize) -> f64 {
     let batches = d2l_rnn::data::epoch_size(
         cfg.sampling,
@@ -41,32 +36,9 @@ fn gated_epoch_flops(corpus: &Corpus, cfg: &TrainConfig, gates: usize) -> f64 {
         cfg.batch_size,
         cfg.num_steps,
     );
-    let rows = (cfg.batch_size * cfg.num_steps) as f64;
-    let (h, q, g) = (
-        cfg.num_hiddens as f64,
-        corpus.vocab_size() as f64,
-        gates as f64,
-    );
-    let per_batch = 3.0 * 2.0 * rows * h * g * h + 3.0 * 2.0 * rows * h * q + 2.0 * rows * g * h;
+    let rows = cfg.batch_size * cfg.num_steps;
+    let per_batch = common::batch_flops(rows, cfg.num_hiddens, gates, corpus.vocab_size());
     per_batch * batches as f64
-}
-
-fn matmul_gflops(m: usize, k: usize, n: usize) -> f64 {
-    let a = Array2::<f32>::from_shape_fn((m, k), |(i, j)| ((i * 7 + j * 3) % 11) as f32 * 0.01);
-    let b = Array2::<f32>::from_shape_fn((k, n), |(i, j)| ((i * 5 + j) % 13) as f32 * 0.01);
-    let mut c = Array2::<f32>::zeros((m, n));
-    matmul(1.0, &a, &b, 0.0, &mut c);
-    let reps = ((2e10 / (2.0 * (m * k * n) as f64)) as usize).clamp(3, 200);
-    let times = (0..5)
-        .map(|_| {
-            let start = Instant::now();
-            for _ in 0..reps {
-                matmul(1.0, &a, &b, 0.0, &mut c);
-            }
-            start.elapsed().as_secs_f64() / reps as f64
-        })
-        .collect();
-    2.0 * (m * k * n) as f64 / median(times) / 1e9
 }
 
 /// Median seconds of the epochs after the first, for `cfg`.
