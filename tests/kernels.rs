@@ -3,7 +3,9 @@
 //! tiled copy otherwise) and the blocked parameter passes of clipping and
 //! the optimisers.
 
-use d2l_rnn::fast::transpose::{transpose_into, transposed_copy};
+use d2l_rnn::fast::transpose::{
+    row_padding, transpose_into, transpose_padded_into, transposed_copy, transposed_copy_padded,
+};
 use d2l_rnn::fast::update::{self, BLOCK};
 use d2l_rnn::model::Parameters;
 use d2l_rnn::optim::{grad_clipping, Adam, Optimizer, Sgd};
@@ -28,6 +30,45 @@ fn transposes_of_every_edge_shape_match_the_definition() {
             assert_eq!(u, b.t(), "f64 ({m}, {n})");
         }
     }
+}
+
+#[test]
+fn padded_transposes_and_their_way_back_match_the_definition() {
+    // 1024 and 2048 columns of f32 (and 512 of f64) get padded rows.
+    for m in [1, 15, 16, 17, 33, 256, 512, 1024, 2048] {
+        for n in [1, 3, 16, 31, 257, 1027] {
+            let a = numbered::<f32>(m, n);
+            let mut buf = Array2::from_elem((2, 2), -1.0);
+            let t = transposed_copy_padded(&a, &mut buf);
+            assert_eq!(t, a.t(), "f32 ({m}, {n})");
+            assert_eq!(buf.dim(), (n, m + row_padding::<f32>(m)));
+            let mut back = Array2::zeros((m, n));
+            transpose_padded_into(&buf, m, back.view_mut());
+            assert_eq!(back, a, "f32 back ({m}, {n})");
+            let b = numbered::<f64>(m, n);
+            let mut buf = Array2::zeros((0, 0));
+            assert_eq!(
+                transposed_copy_padded(&b, &mut buf),
+                b.t(),
+                "f64 ({m}, {n})"
+            );
+            let mut back = Array2::zeros((m, n));
+            transpose_padded_into(&buf, m, back.view_mut());
+            assert_eq!(back, b, "f64 back ({m}, {n})");
+        }
+    }
+    assert_eq!(
+        (row_padding::<f32>(2048), row_padding::<f64>(1024)),
+        (16, 8)
+    );
+}
+
+#[test]
+#[should_panic(expected = "transpose_padded_into: 4 columns of (2, 3) into (4, 2)")]
+fn transposing_more_columns_than_a_padded_buffer_holds_is_refused() {
+    let a = numbered::<f32>(2, 3);
+    let mut t = Array2::zeros((4, 2));
+    transpose_padded_into(&a, 4, t.view_mut());
 }
 
 #[test]

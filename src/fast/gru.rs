@@ -134,11 +134,16 @@ impl<A: Real> GruFast<A> {
         self.inputs.assign(&inputs.t());
         let p = &self.params;
         let rows = self.inputs.as_slice().expect("standard layout"); // time-major, as the buffers
-        gather_rows(self.update.view_mut(), &p.update.w_x, &p.update.b, rows);
-        gather_rows(self.reset.view_mut(), &p.reset.w_x, &p.reset.b, rows);
+        gather_rows(
+            self.update.view_mut(),
+            p.update.w_x.view(),
+            &p.update.b,
+            rows,
+        );
+        gather_rows(self.reset.view_mut(), p.reset.w_x.view(), &p.reset.b, rows);
         gather_rows(
             self.candidate.view_mut(),
-            &p.candidate.w_x,
+            p.candidate.w_x.view(),
             &p.candidate.b,
             rows,
         );

@@ -154,7 +154,7 @@ impl<A: Real> LstmFast<A> {
             (&mut self.output_gate, &p.output),
             (&mut self.candidate, &p.candidate),
         ] {
-            gather_rows(buffer.view_mut(), &gate.w_x, &gate.b, rows); // [T n, h]
+            gather_rows(buffer.view_mut(), gate.w_x.view(), &gate.b, rows); // [T n, h]
         }
         self.hiddens.slice_mut(s![..n, ..]).assign(&state.0);
         self.cells.slice_mut(s![..n, ..]).assign(&state.1);

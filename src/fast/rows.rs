@@ -10,7 +10,7 @@ use ndarray::{Array1, Array2, ArrayView1, ArrayView2, ArrayViewMut1, ArrayViewMu
 /// of rows on two cores (copies and one addition each, so the same numbers).
 pub(crate) fn gather_rows<A: Real>(
     mut out: ArrayViewMut2<'_, A>,
-    table: &Array2<A>,
+    table: ArrayView2<'_, A>,
     bias: &Array1<A>,
     indices: &[usize],
 ) {

@@ -10,7 +10,7 @@
 
 use crate::real::Real;
 use crate::scratch::Gate;
-use ndarray::{Array2, ArrayView2, ArrayViewMut2};
+use ndarray::{s, Array2, ArrayView2, ArrayViewMut2};
 #[cfg(target_arch = "x86_64")]
 use std::any::TypeId;
 use std::ops::Range;
@@ -75,27 +75,130 @@ pub fn transpose_into<A: Copy + Send + Sync + 'static>(
         dst.assign(&src.t());
         return;
     };
+    rows_of_transpose(from, n, to, m, m, n);
+}
+
+/// Values added to each row of a row-major `(rows, cols)` copy so that its
+/// rows do not start a whole number of 4 KiB apart: 64 bytes when
+/// `cols` values are a multiple of 4 KiB, else none. Rows 4 KiB apart share
+/// the same L1 cache sets; gemm reading such a right operand for a product
+/// of a few rows (a step of a walk through time) loses 10–25 %.
+///
+/// ```
+/// use d2l_rnn::fast::transpose::row_padding;
+/// assert_eq!(row_padding::<f32>(1024), 16); // the section's LSTM: 4 gates of 256
+/// assert_eq!(row_padding::<f32>(768), 0); // its GRU
+/// assert_eq!(row_padding::<f64>(512), 8);
+/// ```
+pub fn row_padding<A>(cols: usize) -> usize {
+    let size = std::mem::size_of::<A>().max(1);
+    if cols > 0 && (cols * size) % 4096 == 0 {
+        64 / size
+    } else {
+        0
+    }
+}
+
+/// `srcᵀ` `(n, m)` for `src` `(m, n)`, written into the first `m` columns of
+/// `dst`, which is resized to `(n, m + row_padding(m))` when its shape
+/// differs; returns those columns (the padding is left as it was). A right
+/// operand of small products (see [`row_padding`]): the same values as
+/// [`transposed_copy`], only the row stride differs.
+///
+/// ```
+/// use ndarray::{array, Array2};
+/// let w = Array2::from_shape_fn((1024, 3), |(i, j)| (i * 3 + j) as f32);
+/// let mut buf = Array2::zeros((0, 0));
+/// let t = d2l_rnn::fast::transpose::transposed_copy_padded(&w, &mut buf);
+/// assert_eq!((t.dim(), t.strides()), ((3, 1024), &[1040, 1][..]));
+/// assert_eq!((t[[2, 1023]], t[[1, 5]]), (3071.0, 16.0));
+/// ```
+pub fn transposed_copy_padded<'a, A: Copy + Send + Sync + num_traits::Zero + 'static>(
+    src: &Array2<A>,
+    dst: &'a mut Array2<A>,
+) -> ArrayView2<'a, A> {
+    let (m, n) = src.dim();
+    let ld = m + row_padding::<A>(m);
+    if dst.dim() != (n, ld) {
+        *dst = Array2::zeros((n, ld));
+    }
+    match (src.as_slice(), dst.as_slice_mut()) {
+        (Some(from), Some(to)) => rows_of_transpose(from, n, to, ld, m, n),
+        _ => dst.slice_mut(s![.., ..m]).assign(&src.t()),
+    }
+    dst.slice(s![.., ..m])
+}
+
+/// `dst = ` the transpose of the first `cols` columns of `src` (a buffer
+/// [`transposed_copy_padded`] filled, say: rows padded past the matrix),
+/// `dst` `(cols, src.nrows())`.
+///
+/// ```
+/// use ndarray::{array, Array2};
+/// let padded = array![[1.0f32, 2.0, 9.0], [3.0, 4.0, 9.0]]; // a (2, 2) matrix, rows of 3
+/// let mut t = Array2::zeros((2, 2));
+/// d2l_rnn::fast::transpose::transpose_padded_into(&padded, 2, t.view_mut());
+/// assert_eq!(t, array![[1.0, 3.0], [2.0, 4.0]]);
+/// ```
+pub fn transpose_padded_into<A: Copy + Send + Sync + 'static>(
+    src: &Array2<A>,
+    cols: usize,
+    mut dst: ArrayViewMut2<'_, A>,
+) {
+    let (m, ls) = src.dim();
+    assert!(
+        cols <= ls && dst.dim() == (cols, m),
+        "transpose_padded_into: {cols} columns of {:?} into {:?}",
+        src.dim(),
+        dst.dim()
+    );
+    match (src.as_slice(), dst.as_slice_mut()) {
+        (Some(from), Some(to)) => rows_of_transpose(from, ls, to, m, m, cols),
+        _ => dst.assign(&src.slice(s![.., ..cols]).t()),
+    }
+}
+
+/// `fromᵀ` for `from` `(m, n)` (rows `ls >= n` values apart) into `to`,
+/// `n` rows of `ld >= m` values (the first `m` of each written); on two
+/// cores when large.
+fn rows_of_transpose<A: Copy + Send + Sync + 'static>(
+    from: &[A],
+    ls: usize,
+    to: &mut [A],
+    ld: usize,
+    m: usize,
+    n: usize,
+) {
     if m * n < PARALLEL_VALUES || n < 2 * TILE_SIMD {
-        band(from, to, m, n, 0);
+        band(from, ls, to, ld, m, n, 0);
         return;
     }
     // Two bands of destination rows, one a core: copies only, so who
     // copies which band changes nothing.
     let split = n / 2 / TILE_SIMD * TILE_SIMD;
-    let (first, second) = to.split_at_mut(split * m);
+    let (first, second) = to.split_at_mut(split * ld);
     rayon::join(
-        || band(from, first, m, n, 0),
-        || band(from, second, m, n, split),
+        || band(from, ls, first, ld, m, n, 0),
+        || band(from, ls, second, ld, m, n, split),
     );
 }
 
 /// Matrices from this many values are transposed on two cores (1 MiB of `f32`).
 const PARALLEL_VALUES: usize = 1 << 18;
 
-/// Rows `j0..` of `fromᵀ` (`from` `(m, n)`) into `to` (as many whole rows of
-/// `m` values as it holds); `j0` is a multiple of 16.
-fn band<A: Copy + 'static>(from: &[A], to: &mut [A], m: usize, n: usize, j0: usize) {
-    let j1 = j0 + to.len() / m.max(1);
+/// Rows `j0..` of `fromᵀ` (`from` `(m, n)`, rows `ls` values apart) into
+/// `to` (as many whole rows of `ld` values as it holds, the first `m` of
+/// each written); `j0` is a multiple of 16.
+fn band<A: Copy + 'static>(
+    from: &[A],
+    ls: usize,
+    to: &mut [A],
+    ld: usize,
+    m: usize,
+    n: usize,
+    j0: usize,
+) {
+    let j1 = j0 + to.len() / ld.max(1);
     #[cfg(target_arch = "x86_64")]
     if TypeId::of::<A>() == TypeId::of::<f32>() && std::arch::is_x86_feature_detected!("avx") {
         // SAFETY: `A` is `f32` (the same type id), so both slices hold `f32`.
@@ -106,22 +209,23 @@ fn band<A: Copy + 'static>(from: &[A], to: &mut [A], m: usize, n: usize, j0: usi
             )
         };
         // SAFETY: AVX was detected just above.
-        unsafe { avx::transpose(from, to, m, n, j0..j1) };
+        unsafe { avx::transpose(from, ls, to, ld, m, n, j0..j1) };
         return;
     }
-    tiled(from, to, m, n, j0..j1);
+    tiled(from, ls, to, ld, m, j0..j1);
 }
 
 /// Value by value, tile by tile, destination rows `js` into `to`: each
-/// destination row is written contiguously, the strided side is the read.
-fn tiled<A: Copy>(from: &[A], to: &mut [A], m: usize, n: usize, js: Range<usize>) {
+/// destination row (`ld` values apart) is written contiguously, the strided
+/// side is the read.
+fn tiled<A: Copy>(from: &[A], ls: usize, to: &mut [A], ld: usize, m: usize, js: Range<usize>) {
     for i0 in (0..m).step_by(TILE) {
         let i1 = (i0 + TILE).min(m);
         for j0 in js.clone().step_by(TILE) {
             for j in j0..(j0 + TILE).min(js.end) {
-                let row = (j - js.start) * m;
+                let row = (j - js.start) * ld;
                 for (o, i) in to[row + i0..row + i1].iter_mut().zip(i0..i1) {
-                    *o = from[i * n + j];
+                    *o = from[i * ls + j];
                 }
             }
         }
@@ -134,7 +238,9 @@ mod avx {
     use std::arch::x86_64::*;
     use std::ops::Range;
 
-    /// Rows `js` of `fromᵀ` for `from` `(m, n)` row-major, into `to`: 16 x 16
+    /// Rows `js` of `fromᵀ` for `from` `(m, n)` row-major (rows `ls` values
+    /// apart), into `to` (rows `ld` values apart, the first `m` of each
+    /// written): 16 x 16
     /// tiles, each as four 8 x 8 blocks through registers into a small
     /// buffer whose rows are then copied out whole; the edges (the last
     /// `m % 16` rows, `n % 16` columns) value by value.
@@ -145,17 +251,25 @@ mod avx {
     ///
     /// # Safety
     /// The processor must have AVX; `from.len() == m * n`,
-    /// `to.len() == js.len() * m`, `js.start` a multiple of 16, `js.end <= n`.
+    /// `ls >= n`, `from.len() == m * ls`, `ld >= m`, `to.len() == js.len() * ld`,
+    /// `js.start` a multiple of 16, `js.end <= n`.
     #[target_feature(enable = "avx")]
     pub(super) unsafe fn transpose(
         from: &[f32],
+        ls: usize,
         to: &mut [f32],
+        ld: usize,
         m: usize,
         n: usize,
         js: Range<usize>,
     ) {
         assert!(
-            from.len() == m * n && to.len() == js.len() * m && js.start % T == 0 && js.end <= n
+            ls >= n
+                && from.len() == m * ls
+                && ld >= m
+                && to.len() == js.len() * ld
+                && js.start % T == 0
+                && js.end <= n
         );
         let (m16, j16) = (m / T * T, js.start + js.len() / T * T);
         let (src, dst) = (from.as_ptr(), to.as_mut_ptr());
@@ -165,8 +279,8 @@ mod avx {
                 // SAFETY: rows i..i+16 <= m and columns j..j+16 <= n of `from`.
                 unsafe {
                     block(
-                        src.add((i + a) * n + j + b),
-                        n,
+                        src.add((i + a) * ls + j + b),
+                        ls,
                         tile.as_mut_ptr().add(b * T + a),
                         T,
                     )
@@ -178,7 +292,7 @@ mod avx {
                 unsafe {
                     std::ptr::copy_nonoverlapping(
                         row.as_ptr(),
-                        dst.add((j + r - js.start) * m + i),
+                        dst.add((j + r - js.start) * ld + i),
                         T,
                     )
                 };
@@ -190,7 +304,7 @@ mod avx {
         // (1024, 1027), (1027, 1024), (1024, 256), (256, 1027): 1.1-2.6x
         // faster than always one way.
         const SET_STRIDE: usize = 1024;
-        if n % SET_STRIDE == 0 && m % SET_STRIDE != 0 {
+        if ls % SET_STRIDE == 0 && ld % SET_STRIDE != 0 {
             for i in (0..m16).step_by(T) {
                 for j in (js.start..j16).step_by(T) {
                     one(i, j);
@@ -204,10 +318,10 @@ mod avx {
             }
         }
         for j in js.clone() {
-            let row = (j - js.start) * m;
+            let row = (j - js.start) * ld;
             let first = if j < j16 { m16 } else { 0 };
             for i in first..m {
-                to[row + i] = from[i * n + j];
+                to[row + i] = from[i * ls + j];
             }
         }
     }

@@ -9,7 +9,7 @@ use crate::fast::halves::{cut, cut_mut, split_point, walk_halves, Halves};
 use crate::fast::linalg::{matmul, matmul_serial};
 use crate::fast::math::vectorized;
 use crate::fast::rows::{add_rows, add_rows_at, sum_rows_into};
-use crate::fast::transpose::transpose_into;
+use crate::fast::transpose::transpose_padded_into;
 use crate::model::Real;
 use ndarray::{s, Array2, ArrayView1, ArrayView2, ArrayViewMut1, ArrayViewMut2, Axis};
 use std::ops::Range;
@@ -227,8 +227,9 @@ impl<C: Cell<A>, A: Real> Engine<C, A> {
                 // as rows of dW_ihᵀ (with the bias in the same pass), then
                 // transposed tile by tile.
                 let d_bias = bias.then(|| bias_ih.view_mut());
-                add_rows_at(d_t.view_mut(), d_bias, buf.d_xw.view(), idx0);
-                transpose_into(d_t.view(), weight_ih.view_mut());
+                let gh = weight_ih.nrows();
+                add_rows_at(d_t.slice_mut(s![.., ..gh]), d_bias, buf.d_xw.view(), idx0);
+                transpose_padded_into(d_t, gh, weight_ih.view_mut());
             } else {
                 if bias {
                     sum_rows_into(bias_ih, buf.d_xw.view());

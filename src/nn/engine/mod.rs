@@ -44,7 +44,8 @@ pub(crate) struct DirBuffers<A> {
     carry_c: Array2<A>,
     /// Scratch `(n, H)`.
     d_h: Array2<A>,
-    /// \\(W_{hh}^\top\\) row-major, `(H, G H)`, copied before each walk forward.
+    /// \\(W_{hh}^\top\\) row-major, `(H, G H + pad)`, copied before each walk
+    /// forward; the first `G H` columns are used ([`crate::fast::transpose::row_padding`]).
     w_hh_t: Array2<A>,
 }
 
@@ -76,8 +77,9 @@ pub(crate) struct Engine<C, A> {
     pub(crate) idx0: Vec<usize>,
     /// Gradient of the dense input.
     pub(crate) d_x0: Array2<A>,
-    /// The one-hot layer's `weight_ih` transposed, `(input_size, G H)`, for
-    /// the gather; its gradient's rows before the scatter's transpose.
+    /// The one-hot layer's `weight_ih` transposed, `(input_size, G H + pad)`
+    /// (the first `G H` columns; rows padded as `w_hh_t`'s), for the gather;
+    /// its gradient's rows before the scatter's transpose.
     pub(crate) w_ih_t: Array2<A>,
     pub(crate) layers: Vec<LayerBuffers<A>>,
 }
