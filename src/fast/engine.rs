@@ -24,7 +24,8 @@
 //!   thread joins in when the chain ends, and the last chunk is split in
 //!   two halves of rows. Before its first chunk, the other thread copies
 //!   whichever of \\(W\\) and \\(W^\top\\) is not row-major (gemm reads a
-//!   row-major right operand about 12 % faster); both passes use the copy;
+//!   row-major right operand about 12 % faster), once the walk's start
+//!   offers it no work to share; both passes use the copy;
 //! - **backward**: both threads claim the chunks of \\(\partial H_c = \partial O_c W^\top\\),
 //!   last chunk first; one thread walks back through each chunk as soon as
 //!   it is ready, and when the walk is done both share the blocks of
@@ -209,17 +210,22 @@ impl<A: Real> Pipeline<A> {
             .collect();
         let (filled, queue) = (Flags::new(h_chunks.len()), Queue::new(h_chunks.len()));
         // The thread that does not walk makes the copy while it waits for
-        // the first chunk (or the walking one, if it gets there first).
+        // the first chunk, at the first moment the walk offers it no work
+        // (the walk's own start, its transposes and gather, comes first);
+        // or the walking one, if it gets there first.
         let (copied, copy) = (Once::new(), RwLock::new(weight_copy));
-        let walked = std::sync::atomic::AtomicBool::new(false);
-        let outputs = || {
+        let make_copy = || {
             copied.call_once(|| {
                 out.copy_other_orientation(&mut copy.write().unwrap_or_else(|e| e.into_inner()))
-            });
-            let copy = copy.read().unwrap_or_else(|e| e.into_inner());
-            let out = out.row_major(&copy);
+            })
+        };
+        let walked = std::sync::atomic::AtomicBool::new(false);
+        let outputs = || {
             while let Some(c) = queue.claim() {
-                filled.wait(c);
+                filled.wait_idle_first(c, make_copy);
+                make_copy();
+                let copy = copy.read().unwrap_or_else(|e| e.into_inner());
+                let out = out.row_major(&copy);
                 let h = lock(&h_chunks[c]);
                 let mut o = lock(&o_chunks[c]);
                 let last = c + 1 == h_chunks.len();

@@ -16,6 +16,7 @@ use crate::real::Real;
 use ndarray::{s, ArrayView2, ArrayViewMut1, ArrayViewMut2, Axis};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard};
+use std::time::{Duration, Instant};
 
 /// Rows per chunk the output-layer products aim for: large enough to run
 /// near the product's full speed, small enough to give several chunks per
@@ -98,6 +99,11 @@ impl Queue {
     }
 }
 
+/// How long [`Flags::wait_idle_first`] finds no work before it runs its
+/// own task: longer than the gaps between the pieces a walk shares out (a
+/// few microseconds), shorter than the pieces (tens).
+pub const IDLE_BEFORE_TASK: Duration = Duration::from_micros(20);
+
 /// One "done" flag per chunk; setting a flag publishes every write made
 /// before it to the thread that sees it set.
 ///
@@ -133,12 +139,42 @@ impl Flags {
     ///
     /// Only wait for a chunk that a running thread is sure to finish.
     pub fn wait(&self, i: usize) {
-        let mut idle = 0u32;
+        self.wait_idle_first(i, || {});
+    }
+
+    /// [`Flags::wait`], running `idle` once the pool has offered no other
+    /// work for [`IDLE_BEFORE_TASK`] (or not at all, when chunk `i` is done
+    /// first): a thread with a task of its own that is not urgent puts it
+    /// after the work others share out, gaps between their pieces included.
+    ///
+    /// ```
+    /// use d2l_rnn::fast::pipeline::Flags;
+    /// // Nothing else to do: after 20 µs the task runs (here it sets the flag).
+    /// let f = Flags::new(1);
+    /// f.wait_idle_first(0, || f.set(0));
+    /// // One thread, offered the setter's job: it runs that, the flag is set,
+    /// // and it was never idle.
+    /// let (g, mut ran) = (Flags::new(1), false);
+    /// let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
+    /// pool.install(|| rayon::join(|| g.wait_idle_first(0, || ran = true), || g.set(0)));
+    /// assert!(f.is_set(0) && g.is_set(0) && !ran);
+    /// ```
+    pub fn wait_idle_first(&self, i: usize, idle: impl FnOnce()) {
+        let mut idle = Some(idle);
+        let (mut spins, mut idle_since) = (0u32, None);
         while !self.is_set(i) {
             if rayon::yield_now() == Some(rayon::Yield::Executed) {
-                idle = 0;
-            } else if idle < 1000 {
-                idle += 1;
+                (spins, idle_since) = (0, None);
+            } else if idle.is_some() {
+                let since = *idle_since.get_or_insert_with(Instant::now);
+                if since.elapsed() >= IDLE_BEFORE_TASK {
+                    if let Some(task) = idle.take() {
+                        task();
+                    }
+                }
+                std::hint::spin_loop();
+            } else if spins < 1000 {
+                spins += 1;
                 std::hint::spin_loop();
             } else {
                 std::thread::yield_now();
