@@ -75,7 +75,7 @@ pub fn transpose_into<A: Copy + Send + Sync + 'static>(
         dst.assign(&src.t());
         return;
     };
-    rows_of_transpose(from, n, to, m, m, n);
+    rows_of_transpose(from, to, Sizes { m, n, ls: n, ld: m });
 }
 
 /// Values added to each row of a row-major `(rows, cols)` copy so that its
@@ -123,7 +123,7 @@ pub fn transposed_copy_padded<'a, A: Copy + Send + Sync + num_traits::Zero + 'st
         *dst = Array2::zeros((n, ld));
     }
     match (src.as_slice(), dst.as_slice_mut()) {
-        (Some(from), Some(to)) => rows_of_transpose(from, n, to, ld, m, n),
+        (Some(from), Some(to)) => rows_of_transpose(from, to, Sizes { m, n, ls: n, ld }),
         _ => dst.slice_mut(s![.., ..m]).assign(&src.t()),
     }
     dst.slice(s![.., ..m])
@@ -153,24 +153,36 @@ pub fn transpose_padded_into<A: Copy + Send + Sync + 'static>(
         dst.dim()
     );
     match (src.as_slice(), dst.as_slice_mut()) {
-        (Some(from), Some(to)) => rows_of_transpose(from, ls, to, m, m, cols),
+        (Some(from), Some(to)) => rows_of_transpose(
+            from,
+            to,
+            Sizes {
+                m,
+                n: cols,
+                ls,
+                ld: m,
+            },
+        ),
         _ => dst.assign(&src.slice(s![.., ..cols]).t()),
     }
 }
 
-/// `fromᵀ` for `from` `(m, n)` (rows `ls >= n` values apart) into `to`,
-/// `n` rows of `ld >= m` values (the first `m` of each written); on two
-/// cores when large.
-fn rows_of_transpose<A: Copy + Send + Sync + 'static>(
-    from: &[A],
-    ls: usize,
-    to: &mut [A],
-    ld: usize,
+/// A transpose's sizes: the source is `(m, n)` with rows `ls >= n` values
+/// apart; the destination gets `n` rows `ld >= m` values apart, the first
+/// `m` of each written.
+#[derive(Clone, Copy, Debug)]
+struct Sizes {
     m: usize,
     n: usize,
-) {
+    ls: usize,
+    ld: usize,
+}
+
+/// `fromᵀ` into `to` ([`Sizes`]); on two cores when large.
+fn rows_of_transpose<A: Copy + Send + Sync + 'static>(from: &[A], to: &mut [A], sz: Sizes) {
+    let Sizes { m, n, ld, .. } = sz;
     if m * n < PARALLEL_VALUES || n < 2 * TILE_SIMD {
-        band(from, ls, to, ld, m, n, 0);
+        band(from, to, sz, 0);
         return;
     }
     // Two bands of destination rows, one a core: copies only, so who
@@ -178,27 +190,18 @@ fn rows_of_transpose<A: Copy + Send + Sync + 'static>(
     let split = n / 2 / TILE_SIMD * TILE_SIMD;
     let (first, second) = to.split_at_mut(split * ld);
     rayon::join(
-        || band(from, ls, first, ld, m, n, 0),
-        || band(from, ls, second, ld, m, n, split),
+        || band(from, first, sz, 0),
+        || band(from, second, sz, split),
     );
 }
 
 /// Matrices from this many values are transposed on two cores (1 MiB of `f32`).
 const PARALLEL_VALUES: usize = 1 << 18;
 
-/// Rows `j0..` of `fromᵀ` (`from` `(m, n)`, rows `ls` values apart) into
-/// `to` (as many whole rows of `ld` values as it holds, the first `m` of
-/// each written); `j0` is a multiple of 16.
-fn band<A: Copy + 'static>(
-    from: &[A],
-    ls: usize,
-    to: &mut [A],
-    ld: usize,
-    m: usize,
-    n: usize,
-    j0: usize,
-) {
-    let j1 = j0 + to.len() / ld.max(1);
+/// Rows `j0..` of `fromᵀ` ([`Sizes`]) into `to`, as many whole rows as it
+/// holds; `j0` is a multiple of 16.
+fn band<A: Copy + 'static>(from: &[A], to: &mut [A], sz: Sizes, j0: usize) {
+    let j1 = j0 + to.len() / sz.ld.max(1);
     #[cfg(target_arch = "x86_64")]
     if TypeId::of::<A>() == TypeId::of::<f32>() && std::arch::is_x86_feature_detected!("avx") {
         // SAFETY: `A` is `f32` (the same type id), so both slices hold `f32`.
@@ -209,16 +212,17 @@ fn band<A: Copy + 'static>(
             )
         };
         // SAFETY: AVX was detected just above.
-        unsafe { avx::transpose(from, ls, to, ld, m, n, j0..j1) };
+        unsafe { avx::transpose(from, to, sz, j0..j1) };
         return;
     }
-    tiled(from, ls, to, ld, m, j0..j1);
+    tiled(from, to, sz, j0..j1);
 }
 
 /// Value by value, tile by tile, destination rows `js` into `to`: each
 /// destination row (`ld` values apart) is written contiguously, the strided
 /// side is the read.
-fn tiled<A: Copy>(from: &[A], ls: usize, to: &mut [A], ld: usize, m: usize, js: Range<usize>) {
+fn tiled<A: Copy>(from: &[A], to: &mut [A], sz: Sizes, js: Range<usize>) {
+    let Sizes { m, ls, ld, .. } = sz;
     for i0 in (0..m).step_by(TILE) {
         let i1 = (i0 + TILE).min(m);
         for j0 in js.clone().step_by(TILE) {
@@ -234,13 +238,11 @@ fn tiled<A: Copy>(from: &[A], ls: usize, to: &mut [A], ld: usize, m: usize, js: 
 
 #[cfg(target_arch = "x86_64")]
 mod avx {
-    use super::TILE_SIMD as T;
+    use super::{Sizes, TILE_SIMD as T};
     use std::arch::x86_64::*;
     use std::ops::Range;
 
-    /// Rows `js` of `fromᵀ` for `from` `(m, n)` row-major (rows `ls` values
-    /// apart), into `to` (rows `ld` values apart, the first `m` of each
-    /// written): 16 x 16
+    /// Rows `js` of `fromᵀ` into `to` ([`Sizes`]): 16 x 16
     /// tiles, each as four 8 x 8 blocks through registers into a small
     /// buffer whose rows are then copied out whole; the edges (the last
     /// `m % 16` rows, `n % 16` columns) value by value.
@@ -250,19 +252,12 @@ mod avx {
     /// once, while the tiles walk along the other side's rows.
     ///
     /// # Safety
-    /// The processor must have AVX; `from.len() == m * n`,
-    /// `ls >= n`, `from.len() == m * ls`, `ld >= m`, `to.len() == js.len() * ld`,
+    /// The processor must have AVX; in `sz`'s names, `ls >= n`,
+    /// `from.len() == m * ls`, `ld >= m`, `to.len() == js.len() * ld`,
     /// `js.start` a multiple of 16, `js.end <= n`.
     #[target_feature(enable = "avx")]
-    pub(super) unsafe fn transpose(
-        from: &[f32],
-        ls: usize,
-        to: &mut [f32],
-        ld: usize,
-        m: usize,
-        n: usize,
-        js: Range<usize>,
-    ) {
+    pub(super) unsafe fn transpose(from: &[f32], to: &mut [f32], sz: Sizes, js: Range<usize>) {
+        let Sizes { m, n, ls, ld } = sz;
         assert!(
             ls >= n
                 && from.len() == m * ls
