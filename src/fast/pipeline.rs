@@ -102,6 +102,11 @@ impl Queue {
 /// How long [`Flags::wait_idle_first`] finds no work before it runs its
 /// own task: longer than the gaps between the pieces a walk shares out (a
 /// few microseconds), shorter than the pieces (tens).
+///
+/// ```
+/// use d2l_rnn::fast::pipeline::IDLE_BEFORE_TASK;
+/// assert_eq!(IDLE_BEFORE_TASK.as_micros(), 20);
+/// ```
 pub const IDLE_BEFORE_TASK: Duration = Duration::from_micros(20);
 
 /// One "done" flag per chunk; setting a flag publishes every write made
