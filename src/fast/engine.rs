@@ -83,6 +83,7 @@
 use super::linalg::matmul_serial;
 pub use super::output::Output;
 use super::pipeline::{chunk_steps, lock, DenseGradBlocks, Flags, Queue};
+use super::rows::add_to_rows;
 use crate::real::Real;
 use ndarray::{s, Array2, ArrayView2, ArrayViewMut1, ArrayViewMut2, Axis};
 use std::ops::Range;
@@ -189,7 +190,7 @@ impl<A: Real> Pipeline<A> {
             // One chunk, nothing to overlap (writing text, say).
             rec.forward_chunk(0..steps, hidden.view_mut());
             matmul_serial(A::one(), &*hidden, &out.weight, A::zero(), logits);
-            *logits += &out.bias;
+            add_to_rows(logits.view_mut(), out.bias.view());
             return self.logits.view();
         }
         let rows = k * batch;

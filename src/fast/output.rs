@@ -3,6 +3,7 @@
 //! products read.
 
 use super::linalg::matmul_serial;
+use super::rows::add_to_rows;
 use super::transpose::transpose_into;
 use crate::real::Real;
 use ndarray::{Array2, ArrayView1, ArrayView2, ArrayViewMut2};
@@ -90,6 +91,6 @@ impl<'a, A: Real> Output<'a, A> {
     /// on this thread.
     pub(crate) fn logits_into(&self, h: ArrayView2<'_, A>, mut o: ArrayViewMut2<'_, A>) {
         matmul_serial(A::one(), &h, &self.weight, A::zero(), &mut o);
-        o += &self.bias;
+        add_to_rows(o, self.bias.view());
     }
 }

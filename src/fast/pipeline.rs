@@ -12,6 +12,7 @@
 //! thread computed them.
 
 use crate::fast::linalg::matmul_serial;
+use crate::fast::rows::sum_rows_serial;
 use crate::real::Real;
 use ndarray::{s, ArrayView2, ArrayViewMut1, ArrayViewMut2, Axis};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -266,10 +267,7 @@ impl<'a, A: Real> DenseGradBlocks<'a, A> {
             let start = b * GRAD_BLOCK;
             let dy = self.dy.slice(s![.., start..start + w.nrows()]);
             matmul_serial(A::one(), &dy.t(), &self.x, A::zero(), w);
-            bias.fill(A::zero());
-            for row in dy.outer_iter() {
-                *bias += &row;
-            }
+            sum_rows_serial(bias.view_mut(), dy);
         }
     }
 }

@@ -5,7 +5,7 @@
 use super::engine::{copy_rows, Output, Parts, Pipeline, Recurrence};
 use super::math::{tanh_inplace, vectorized};
 use super::pipeline::chain_matmul;
-use super::rows::{add_rows, flat, flat_mut};
+use super::rows::{accumulate, add_rows, flat, flat_mut};
 use super::transpose::transposed_copy;
 use crate::model::RecurrentModel;
 use crate::real::Real;
@@ -222,11 +222,15 @@ impl<A: Real> Recurrence<A> for RnnSteps<'_, A> {
             &mut g.w_h.view_mut(),
         );
         let xs = self.inputs.slice(s![steps, ..]);
-        for (row, &x) in d_chunk.outer_iter().zip(xs.iter()) {
-            g.b += &row;
-            let mut w = g.w_x.row_mut(x);
-            w += &row;
-        }
+        vectorized(
+            #[inline(always)]
+            || {
+                for (row, &x) in d_chunk.outer_iter().zip(xs.iter()) {
+                    accumulate(g.b.view_mut(), row);
+                    accumulate(g.w_x.row_mut(x), row);
+                }
+            },
+        );
     }
 }
 

@@ -75,7 +75,7 @@ fn combine<A: Real>(mut acc: ArrayViewMut1<'_, A>, a: ArrayView1<'_, A>, f: impl
 
 /// `acc += a` for two rows of one length.
 #[inline(always)]
-fn accumulate<A: Real>(acc: ArrayViewMut1<'_, A>, a: ArrayView1<'_, A>) {
+pub(crate) fn accumulate<A: Real>(acc: ArrayViewMut1<'_, A>, a: ArrayView1<'_, A>) {
     combine(acc, a, |x, y| x + y);
 }
 
@@ -162,6 +162,33 @@ pub(crate) fn scatter_rows<A: Real>(
     indices: &[usize],
 ) {
     add_rows_at(d_table.view_mut(), Some(d_bias.view_mut()), d_out, indices);
+}
+
+/// `m[r] += row` for every row `r` of `m` `(rows, n)` (a bias added to
+/// every row of a product), on this thread, as slice loops compiled for the
+/// processor's vector instructions: the same numbers as ndarray's `m += &row`.
+pub(crate) fn add_to_rows<A: Real>(mut m: ArrayViewMut2<'_, A>, row: ArrayView1<'_, A>) {
+    vectorized(
+        #[inline(always)]
+        || {
+            for r in m.outer_iter_mut() {
+                accumulate(r, row.view());
+            }
+        },
+    );
+}
+
+/// `out = Σ_r m[r]`, rows added in order from zero, on this thread.
+pub(crate) fn sum_rows_serial<A: Real>(mut out: ArrayViewMut1<'_, A>, m: ArrayView2<'_, A>) {
+    out.fill(A::zero());
+    vectorized(
+        #[inline(always)]
+        || {
+            for row in m.outer_iter() {
+                accumulate(out.view_mut(), row);
+            }
+        },
+    );
 }
 
 /// `out = Σ_r m[r]`, rows added in order, without allocating (two halves

@@ -8,7 +8,7 @@ use crate::nn::state::LayerState;
 use crate::fast::halves::{cut, cut_mut, split_point, walk_halves, Halves};
 use crate::fast::linalg::{matmul, matmul_serial};
 use crate::fast::math::vectorized;
-use crate::fast::rows::gather_rows;
+use crate::fast::rows::{add_to_rows, gather_rows};
 use crate::fast::transpose::transposed_copy_padded;
 use crate::model::Real;
 use ndarray::{s, Array1, ArrayView2, ArrayViewMut2, Axis};
@@ -55,7 +55,7 @@ impl<C: Cell<A>, A: Real> Engine<C, A> {
             }; // [T n, I_l]
             matmul(A::one(), &x, &w.weight_ih.t(), A::zero(), &mut buf.xw);
             if self.cfg.bias {
-                buf.xw += &w.bias_ih;
+                add_to_rows(buf.xw.view_mut(), w.bias_ih.view());
             }
         }
         // W_hhᵀ row-major for the steps' products, rows padded off 4 KiB
