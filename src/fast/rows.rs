@@ -195,18 +195,7 @@ pub(crate) fn sum_rows_serial<A: Real>(mut out: ArrayViewMut1<'_, A>, m: ArrayVi
 /// of columns on two cores when large).
 pub(crate) fn sum_rows_into<A: Real>(out: &mut Array1<A>, m: ArrayView2<'_, A>) {
     let out = out.view_mut().insert_axis(Axis(0));
-    in_column_halves(out, m, &|mut out, m| {
-        let mut out = out.row_mut(0);
-        out.fill(A::zero());
-        vectorized(
-            #[inline(always)]
-            || {
-                for row in m.outer_iter() {
-                    accumulate(out.view_mut(), row);
-                }
-            },
-        );
-    });
+    in_column_halves(out, m, &|mut out, m| sum_rows_serial(out.row_mut(0), m));
 }
 
 /// Work on `(out, input)` that treats each column on its own: run as
