@@ -23,7 +23,7 @@ if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null
         || { apt-get update -q >/dev/null && apt-get install -y -q chromium chromium-driver fonts-noto-cjk >/dev/null; }
 fi
 
-# The corpus for book-outputs (it reads it from data/ or ../shared).
+# The corpus for book-outputs, which reads it from data/.
 if [ -f ../shared/data/jaychou_lyrics.txt.zip ] && [ ! -f data/jaychou_lyrics.txt.zip ]; then
     cp ../shared/data/jaychou_lyrics.txt.zip data/
 fi

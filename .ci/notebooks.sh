@@ -24,7 +24,7 @@ if ! "$venv/bin/python" -c 'import nbclient, nbformat' >/dev/null 2>&1; then
     "$venv/bin/pip" install --quiet "nbclient>=0.10" "nbformat>=5.10" "ipykernel>=6"
 fi
 
-# The corpus for the notebooks (they read it from data/ beside them, or ../shared).
+# The corpus for the notebooks, which read it from data/.
 if [ -f ../shared/data/jaychou_lyrics.txt.zip ] && [ ! -f data/jaychou_lyrics.txt.zip ]; then
     cp ../shared/data/jaychou_lyrics.txt.zip data/
 fi

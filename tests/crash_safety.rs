@@ -1,4 +1,5 @@
-//! Killing `train --save` with SIGKILL at any moment, the moment it writes
+//! Killing `train --save` at any moment (SIGKILL on Unix, TerminateProcess on
+//! Windows: `Child::kill`), the moment it writes
 //! the checkpoint included, leaves the old checkpoint intact or the new one
 //! complete: never a torn file (the bytes go to a temporary file, are
 //! flushed, then renamed over the old one).
@@ -52,7 +53,6 @@ fn params(path: &Path) -> RnnParams<f32> {
     load_rnn_scratch(path).expect("a whole checkpoint").0.params
 }
 
-#[cfg(unix)]
 #[test]
 fn sigkill_while_saving_never_leaves_a_torn_checkpoint() {
     let dir = temp_dir("crash");

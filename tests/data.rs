@@ -54,7 +54,7 @@ fn file_url(path: &Path) -> String {
 
 #[test]
 fn lyrics_corpus_has_the_sections_sizes() {
-    let corpus = load_data_jay_lyrics().expect("corpus in ../shared/data");
+    let corpus = load_data_jay_lyrics().expect("the corpus in data/ (CI copies it there)");
     assert_eq!(corpus.corpus_indices.len(), LYRICS_CHARS);
     assert_eq!(corpus.corpus_indices.len(), 10_000);
     assert_eq!(corpus.vocab_size(), 1027);

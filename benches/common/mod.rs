@@ -8,8 +8,8 @@ use d2l_rnn::fast::linalg::matmul;
 use ndarray::Array2;
 use std::time::Instant;
 
-/// The section's corpus (`data/`, `../shared/data/`, or downloaded and
-/// checked); without it, the error on stderr and exit code 1.
+/// The section's corpus (`$D2L_RNN_DATA`, `data/`, or downloaded
+/// and checked); without it, the error on stderr and exit code 1.
 pub fn lyrics_or_exit() -> Corpus {
     match load_data_jay_lyrics() {
         Ok(c) => c,

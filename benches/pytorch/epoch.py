@@ -11,9 +11,10 @@ hidden size 256, 35 steps, batch 32; from scratch with SGD (lr 100, clipping
 scratch (consecutive sampling, SGD), then nn.RNN / nn.GRU / nn.LSTM with
 Adam (lr 0.001, clipping 0.01, consecutive sampling). Each figure is the
 median of 10 epochs after a first, warm-up epoch. The corpus is read from
-data/ or ../shared/data/, as the crate does.
+$D2L_RNN_DATA or data/, as the crate does.
 """
 import math
+import os
 import pathlib
 import random
 import statistics
@@ -30,7 +31,10 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 
 def load_corpus():
-    for folder in (ROOT / "data", ROOT.parent / "shared" / "data"):
+    folders = [ROOT / "data"]
+    if os.environ.get("D2L_RNN_DATA"):
+        folders.insert(0, pathlib.Path(os.environ["D2L_RNN_DATA"]))
+    for folder in folders:
         path = folder / "jaychou_lyrics.txt.zip"
         if path.exists():
             with zipfile.ZipFile(path) as z:
@@ -39,7 +43,7 @@ def load_corpus():
             chars = sorted(set(text))
             index = {c: i for i, c in enumerate(chars)}
             return [index[c] for c in text], len(chars), index
-    sys.exit("jaychou_lyrics.txt.zip is in neither data/ nor ../shared/data/")
+    sys.exit("jaychou_lyrics.txt.zip is in neither $D2L_RNN_DATA nor data/")
 
 
 def batches_random(corpus, rng):

@@ -12,6 +12,13 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
+/// Prefix of the optimizer's tensors in a checkpoint.
+///
+/// ```
+/// assert!("optimizer.exp_avg.W_xh".starts_with(d2l_rnn::checkpoint::OPTIMIZER_PREFIX));
+/// ```
+pub const OPTIMIZER_PREFIX: &str = "optimizer.";
+
 /// Metadata key of the vocabulary (a JSON array of one-character strings).
 pub const VOCAB_KEY: &str = "vocab";
 
@@ -222,7 +229,7 @@ pub fn load_tensors_into<P: Parameters<f32>>(
     let expected: Vec<&str> = params.tensors().iter().map(|(n, _)| *n).collect();
     for name in st.names() {
         // An optimizer's state is read by `read_training_state`.
-        if !expected.contains(&name.as_str()) && !name.starts_with(super::state::OPTIMIZER_PREFIX) {
+        if !expected.contains(&name.as_str()) && !name.starts_with(OPTIMIZER_PREFIX) {
             problems.push(format!("unexpected tensor {name}"));
         }
     }

@@ -33,7 +33,7 @@ pub use any::{load_any, AnyModel};
 pub use concise::{load_concise, save_concise};
 pub use format::{
     check_vocab, default_path, load_tensors_into, read_checkpoint, save_checkpoint, CheckpointInfo,
-    Implementation, VOCAB_KEY,
+    Implementation, OPTIMIZER_PREFIX, VOCAB_KEY,
 };
 pub use scratch::{load_gru_scratch, load_lstm_scratch, load_rnn_scratch};
-pub use state::{read_training_state, AdamState, TrainingState, OPTIMIZER_PREFIX};
+pub use state::{read_training_state, AdamState, TrainingState};

@@ -7,7 +7,7 @@
 //! (PyTorch's names for them). Loading the weights skips `optimizer.*`; a
 //! PyTorch user drops those keys before `load_state_dict`.
 
-use super::format::checkpoint_error;
+use super::format::{checkpoint_error, OPTIMIZER_PREFIX};
 use crate::data::Sampling;
 use crate::error::Result;
 use crate::model::Parameters;
@@ -16,9 +16,6 @@ use safetensors::tensor::Dtype;
 use safetensors::SafeTensors;
 use std::collections::HashMap;
 use std::path::Path;
-
-/// Prefix of the optimizer's tensors in a checkpoint.
-pub const OPTIMIZER_PREFIX: &str = "optimizer.";
 
 /// Adam's state: the step count and one pair of moments per parameter
 /// tensor, in the model's tensor order (each of its tensor's shape); what

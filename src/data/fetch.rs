@@ -1,5 +1,5 @@
-//! Where the lyrics archive comes from: `data/`, `../shared/data/`, or a
-//! download checked against its SHA-256.
+//! Where the lyrics archive comes from: the folder `D2L_RNN_DATA` names,
+//! `data/`, or a download checked against its SHA-256.
 
 use sha2::{Digest, Sha256};
 use std::fs;
@@ -83,10 +83,6 @@ fn lyrics_candidates() -> Vec<PathBuf> {
     let raw = [
         data_dir().join(LYRICS_ZIP),
         Path::new("data").join(LYRICS_ZIP),
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../shared/data")
-            .join(LYRICS_ZIP),
-        Path::new("../shared/data").join(LYRICS_ZIP),
     ];
     let mut seen: Vec<PathBuf> = Vec::new();
     let mut out = Vec::new();
@@ -103,9 +99,8 @@ fn lyrics_candidates() -> Vec<PathBuf> {
 
 /// Returns the path of a verified copy of [`LYRICS_ZIP`], downloading it if needed.
 ///
-/// Looks, in order, at `data_dir()/LYRICS_ZIP`, `./data/LYRICS_ZIP`,
-/// `CARGO_MANIFEST_DIR/../shared/data/LYRICS_ZIP` and `./../shared/data/LYRICS_ZIP`
-/// (duplicates removed). The first file found must have SHA-256 [`LYRICS_SHA256`],
+/// Looks, in order, at `data_dir()/LYRICS_ZIP` and `./data/LYRICS_ZIP`
+/// (the same file once). The first file found must have SHA-256 [`LYRICS_SHA256`],
 /// else [`Error::Checksum`]. If none exists, [`download`]s `D2L_RNN_LYRICS_URL` (or
 /// [`LYRICS_URL`]) to `data_dir()/LYRICS_ZIP`; if that fails, returns
 /// [`Error::CorpusNotFound`] with every searched path and the download error.

@@ -4,9 +4,10 @@
 
 use super::cells::wrap;
 use d2l_rnn::{Error, Result};
+use process_wrap::std::{ChildWrapper, CommandWrap};
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::process::{Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -171,6 +172,17 @@ struct Finished {
     cut: bool,
 }
 
+/// `command` wrapped so that it and everything it starts can be stopped together: a
+/// process group of its own on Unix, a job object on Windows.
+fn in_own_group(command: Command) -> CommandWrap {
+    let mut wrapped = CommandWrap::from(command);
+    #[cfg(unix)]
+    wrapped.wrap(process_wrap::std::ProcessGroup::leader());
+    #[cfg(windows)]
+    wrapped.wrap(process_wrap::std::JobObject);
+    wrapped
+}
+
 /// Runs `command` in a process group of its own, collecting its output (up to `cap` bytes)
 /// into `progress`; kills the whole group past `limit` or on cancel.
 fn supervise(
@@ -179,24 +191,23 @@ fn supervise(
     cap: usize,
     progress: &Progress,
 ) -> std::result::Result<Finished, String> {
-    use std::os::unix::process::CommandExt;
     command
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .process_group(0);
-    let mut child = command
+        .stderr(Stdio::piped());
+    let program = command.get_program().to_owned();
+    let mut child = in_own_group(command)
         .spawn()
-        .map_err(|e| format!("cannot start {:?}: {e}", command.get_program()))?;
+        .map_err(|e| format!("cannot start {program:?}: {e}"))?;
     let cut = Arc::new(AtomicBool::new(false));
     let sink = Arc::new(Mutex::new(String::new()));
     let readers: Vec<_> = [
         child
-            .stdout
+            .stdout()
             .take()
             .map(|p| Box::new(p) as Box<dyn Read + Send>),
         child
-            .stderr
+            .stderr()
             .take()
             .map(|p| Box::new(p) as Box<dyn Read + Send>),
     ]
@@ -273,13 +284,9 @@ fn collect(mut pipe: Box<dyn Read + Send>, sink: &Mutex<String>, cut: &AtomicBoo
     }
 }
 
-fn kill_group(child: &mut Child) {
-    if let Ok(pid) = i32::try_from(child.id()) {
-        // SAFETY: kill(2) on the process group this child leads; no memory is involved.
-        unsafe {
-            libc::kill(-pid, libc::SIGKILL);
-        }
-    }
+/// Stops the child and whatever it started (its group or job), then reaps it.
+fn kill_group(child: &mut Box<dyn ChildWrapper>) {
+    let _ = child.start_kill();
     let _ = child.wait();
 }
 
