@@ -1,6 +1,6 @@
 //! `cargo bench --bench ceiling`: the highest share of the square product an
 //! epoch could reach with this crate's matrix products, for each model at the
-//! section's settings (issue 9's target 2 asks for 85 %).
+//! section's settings.
 //!
 //! An epoch's FLOPs (as `benches/epoch.rs` counts them: the products only)
 //! divided by the square product's rate (both cores) is the time the target
@@ -20,7 +20,7 @@
 //! does (gathers, transposes, copies, waiting, the two cores slowing each
 //! other down) counts as zero. So the shares printed are ceilings, not
 //! forecasts: the gap between them and `benches/epoch.rs` is what the engine
-//! loses around the work itself. Five rounds, each with its own square
+//! loses around the work itself. Five repetitions, each with its own square
 //! product; medians.
 
 mod common;
@@ -291,22 +291,22 @@ fn main() {
             cells: || cells(&LstmCell),
         },
     ];
-    const ROUNDS: usize = 5;
-    // Per model and round: products, loss, update, cells (core-seconds), FLOPs, square.
-    let mut rounds = vec![Vec::new(); models.len()];
-    for round in 1..=ROUNDS {
+    const REPEATS: usize = 5;
+    // Per model and repetition: products, loss, update, cells (core-seconds), FLOPs, square.
+    let mut runs = vec![Vec::new(); models.len()];
+    for run in 1..=REPEATS {
         let square = matmul_gflops(2048, 2048, 2048);
         for (k, m) in models.iter_mut().enumerate() {
             let ((prod, flops), (loss, update), cell) =
                 one_core.install(|| (products(m.gates, v), (m.loss_and_update)(), (m.cells)()));
-            rounds[k].push([prod, loss, update, cell, flops, square]);
+            runs[k].push([prod, loss, update, cell, flops, square]);
         }
-        eprintln!("round {round} of {ROUNDS}: square product {square:.1} GFLOP/s");
+        eprintln!("run {run} of {REPEATS}: square product {square:.1} GFLOP/s");
     }
     // Two cores, perfectly shared, at best halve the core-seconds.
     let share = |r: &[f64; 6], seconds: f64| 100.0 * r[4] / (seconds / 2.0) / 1e9 / r[5];
     for (k, m) in models.iter().enumerate() {
-        let pick = |f: &dyn Fn(&[f64; 6]) -> f64| median(rounds[k].iter().map(f).collect());
+        let pick = |f: &dyn Fn(&[f64; 6]) -> f64| median(runs[k].iter().map(f).collect());
         println!(
             "{} ceiling: products {:.2} core-ms ({:.0}% of the square product), loss {:.2}, clipping + update {:.2}, cells {:.2} core-ms: at most {:.0}% of the square product without the cells, {:.0}% with them",
             m.name,

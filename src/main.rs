@@ -23,6 +23,7 @@ use d2l_rnn::optim::Sgd;
 use d2l_rnn::predict::Sampler;
 use d2l_rnn::train::{History, TrainConfig};
 use d2l_rnn::{Error, Result};
+use std::io::Write;
 use std::path::PathBuf;
 
 #[derive(Parser)]
@@ -332,9 +333,22 @@ fn run_generate(args: GenerateArgs) -> Result<()> {
         top_k: args.top_k,
         seed: args.seed,
     };
-    println!(
-        "{}",
-        model.predict_with(&args.prefix, args.len, &vocab, &sampler)?
-    );
-    Ok(())
+    // Each character is written as soon as it is chosen: a long text streams, and a reader
+    // that stops early (`| head`) ends the run at once.
+    let mut out = std::io::stdout().lock();
+    let mut buf = [0u8; 4];
+    let stdout_error = |source| Error::Io {
+        path: PathBuf::from("standard output"),
+        source,
+    };
+    let written = model.predict_streaming(&args.prefix, args.len, &vocab, &sampler, |c| {
+        out.write_all(c.encode_utf8(&mut buf).as_bytes())
+            .and_then(|()| out.flush())
+            .map_err(stdout_error)
+    });
+    let ended = written.and_then(|()| writeln!(out).map_err(stdout_error));
+    match ended {
+        Err(Error::Io { source, .. }) if source.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other,
+    }
 }

@@ -239,31 +239,68 @@ pub fn predict_with<M: RecurrentModel>(
     vocab: &Vocab,
     sampler: &Sampler,
 ) -> Result<String> {
+    let mut text = String::with_capacity(prefix.len() + num_chars.min(1 << 20) * 3);
+    predict_streaming(prefix, num_chars, model, vocab, sampler, |c| {
+        text.push(c);
+        Ok(())
+    })?;
+    Ok(text)
+}
+
+/// [`predict_with`] handing each character to `emit` as soon as it is
+/// chosen (the prefix's first), keeping nothing: memory stays the same
+/// however long the text, and a caller can print as it goes or stop early
+/// by returning an error, which is passed on.
+///
+/// ```
+/// use d2l_rnn::data::Vocab;
+/// use d2l_rnn::predict::{predict_streaming, predict_with, Sampler};
+/// use d2l_rnn::scratch::{get_params, RnnScratch};
+/// let vocab = Vocab::from_text("分开不了");
+/// let mut model = RnnScratch::new(get_params(vocab.len(), 8, 0));
+/// let mut streamed = String::new();
+/// predict_streaming("分开", 20, &mut model, &vocab, &Sampler::default(), |c| {
+///     streamed.push(c);
+///     Ok(())
+/// })?;
+/// assert_eq!(streamed, predict_with("分开", 20, &mut model, &vocab, &Sampler::default())?);
+/// # Ok::<(), d2l_rnn::Error>(())
+/// ```
+pub fn predict_streaming<M: RecurrentModel>(
+    prefix: &str,
+    num_chars: usize,
+    model: &mut M,
+    vocab: &Vocab,
+    sampler: &Sampler,
+    mut emit: impl FnMut(char) -> Result<()>,
+) -> Result<()> {
     sampler.validate()?;
-    let mut output = vocab.encode(prefix)?;
-    if output.is_empty() {
+    let head = vocab.encode(prefix)?;
+    let Some(&last) = head.last() else {
         return Err(Error::EmptyPrefix);
+    };
+    for c in prefix.chars() {
+        emit(c)?;
+    }
+    if num_chars == 0 {
+        return Ok(());
     }
     let mut rng = StdRng::seed_from_u64(sampler.seed);
-    let prefix_len = output.len();
-    output.reserve(num_chars);
     let mut state = model.begin_state(1);
-    if num_chars == 0 {
-        return Ok(vocab.decode(&output));
-    }
     // All but the prefix's last character only move the state on: their
     // predictions would be thrown away, so the output layer is skipped.
-    if prefix_len > 1 {
-        let head = Array2::from_shape_fn((1, prefix_len - 1), |(_, t)| output[t]);
-        model.advance(head.view(), &mut state);
+    if head.len() > 1 {
+        let walk = Array2::from_shape_fn((1, head.len() - 1), |(_, t)| head[t]);
+        model.advance(walk.view(), &mut state);
     }
-    let mut x = Array2::zeros((1, 1));
-    for t in prefix_len - 1..num_chars + prefix_len - 1 {
-        x[[0, 0]] = output[t];
+    let mut x = Array2::from_elem((1, 1), last);
+    for _ in 0..num_chars {
         let logits = model.forward(x.view(), &mut state);
-        output.push(sample_index(logits.row(0), sampler, &mut rng)?);
+        let next = sample_index(logits.row(0), sampler, &mut rng)?;
+        x[[0, 0]] = next;
+        emit(vocab.char_at(next))?;
     }
-    Ok(vocab.decode(&output))
+    Ok(())
 }
 
 /// Index of the largest element (the first one on ties; 0 for an empty row).

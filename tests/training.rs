@@ -118,7 +118,7 @@ fn a_loss_that_blows_up_stops_with_the_epoch_and_advice() {
 
 #[test]
 fn every_kind_of_divergence_is_caught_with_what_went_wrong() {
-    // The run: every loss stays finite, but the epoch's perplexity
+    // A run a user reported: every loss stays finite, but the epoch's perplexity
     // overflows (and the weights reach 1e29).
     let cfg = TrainConfig {
         lr: 1e30,

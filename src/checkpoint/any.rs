@@ -8,9 +8,10 @@ use crate::data::Vocab;
 use crate::error::Result;
 use crate::fast::{GruFast, LstmFast, RnnFast};
 use crate::model::{Parameters, RecurrentModel};
-use crate::nn::{GruCell, LstmCell, ModelKind, RNNModel, RnnCell};
-use crate::predict::{predict_with, Sampler};
+use crate::nn::{GruCell, LstmCell, ModelKind, RNNModel, RnnCell, RnnConfig};
+use crate::predict::{predict_streaming, predict_with, Sampler};
 use crate::scratch::GatedParams;
+use crate::train::ModelShape;
 use std::path::Path;
 
 /// Any model a checkpoint can hold; [`load_any`] returns one.
@@ -66,6 +67,32 @@ impl AnyModel {
         }
     }
 
+    /// The model's sizes, for [`ModelShape::check_fits`].
+    pub fn shape(&self) -> ModelShape {
+        let scratch = |vocab_size, num_hiddens| ModelShape {
+            kind: self.kind(),
+            vocab_size,
+            num_hiddens,
+            num_layers: 1,
+            directions: 1,
+        };
+        let concise = |c: &RnnConfig| ModelShape {
+            kind: self.kind(),
+            vocab_size: c.input_size,
+            num_hiddens: c.hidden_size,
+            num_layers: c.num_layers,
+            directions: if c.bidirectional { 2 } else { 1 },
+        };
+        match self {
+            AnyModel::RnnScratch(m) => scratch(m.params.vocab_size(), m.params.num_hiddens()),
+            AnyModel::GruScratch(m) => scratch(m.params.vocab_size(), m.params.num_hiddens()),
+            AnyModel::LstmScratch(m) => scratch(m.params.vocab_size(), m.params.num_hiddens()),
+            AnyModel::Rnn(m) => concise(m.config()),
+            AnyModel::Gru(m) => concise(m.config()),
+            AnyModel::Lstm(m) => concise(m.config()),
+        }
+    }
+
     /// The section's greedy `predict_rnn` with whichever model this is.
     pub fn predict(&mut self, prefix: &str, num_chars: usize, vocab: &Vocab) -> Result<String> {
         self.predict_with(prefix, num_chars, vocab, &Sampler::default())
@@ -80,6 +107,18 @@ impl AnyModel {
         sampler: &Sampler,
     ) -> Result<String> {
         with_model!(self, m => predict_with(prefix, num_chars, m, vocab, sampler))
+    }
+
+    /// [`predict_streaming`]: each character to `emit` as it is chosen.
+    pub fn predict_streaming(
+        &mut self,
+        prefix: &str,
+        num_chars: usize,
+        vocab: &Vocab,
+        sampler: &Sampler,
+        emit: impl FnMut(char) -> Result<()>,
+    ) -> Result<()> {
+        with_model!(self, m => predict_streaming(prefix, num_chars, m, vocab, sampler, emit))
     }
 
     /// Writes the model to `path` with the right metadata.

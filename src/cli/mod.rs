@@ -3,5 +3,7 @@
 
 pub mod book_outputs;
 pub mod book_runner;
+pub mod new_model;
+pub mod options;
 pub mod progress;
 pub mod train;

@@ -1,81 +1,18 @@
 //! `d2l-rnn train`: build a model (or load one to go on training it), train
 //! it with a progress bar, and save the result with how far it got.
 
+use super::new_model::{fits, new_model, new_shape};
+pub use super::options::{invalid, Engine, TrainOptions};
 use super::progress::train_with_progress;
 use d2l_rnn::checkpoint::{
     load_any, read_checkpoint, AdamState, AnyModel, Implementation, TrainingState,
 };
 use d2l_rnn::data::{load_corpus, load_data_jay_lyrics, Corpus, Sampling};
-use d2l_rnn::fast::{GruFast, LstmFast, RnnFast};
-use d2l_rnn::nn::{Cell, ModelKind, Nonlinearity, RNNModel, Recurrent, RnnConfig};
-use d2l_rnn::nn::{GruCell, LstmCell, RnnCell};
+use d2l_rnn::nn::ModelKind;
 use d2l_rnn::optim::{Adam, Sgd};
 use d2l_rnn::scratch::{GruScratch, LstmScratch, RnnScratch};
 use d2l_rnn::train::{History, TrainConfig};
-use d2l_rnn::{Error, Result};
-use std::path::PathBuf;
-
-/// Which from-scratch model trains: the fast engine (default) or the
-/// readable model of `d2l_rnn::scratch` (same numbers, slower).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Engine {
-    Fast,
-    Readable,
-}
-
-impl std::str::FromStr for Engine {
-    type Err = Error;
-
-    fn from_str(s: &str) -> Result<Engine> {
-        match s.to_ascii_lowercase().as_str() {
-            "fast" => Ok(Engine::Fast),
-            "readable" => Ok(Engine::Readable),
-            _ => Err(Error::InvalidArgument {
-                name: "engine",
-                value: s.to_string(),
-                hint: "use fast or readable".into(),
-            }),
-        }
-    }
-}
-
-/// The options of `train`; `None` means "not given": the checkpoint's value
-/// when going on from one (`--load`), else the section's.
-#[derive(Clone, Debug)]
-pub struct TrainOptions {
-    pub model: Option<ModelKind>,
-    pub implementation: Option<Implementation>,
-    pub engine: Engine,
-    pub sampling: Option<Sampling>,
-    pub epochs: usize,
-    pub hidden: Option<usize>,
-    pub lr: Option<f64>,
-    pub clip: Option<f64>,
-    pub batch_size: Option<usize>,
-    pub num_steps: Option<usize>,
-    pub seed: Option<u64>,
-    pub corpus: Option<PathBuf>,
-    pub max_chars: Option<usize>,
-    pub history: Option<PathBuf>,
-    pub save: Option<PathBuf>,
-    pub load: Option<PathBuf>,
-    pub plot: Option<PathBuf>,
-    pub valid_frac: f64,
-    pub pred_period: usize,
-    pub pred_len: usize,
-    pub prefixes: Vec<String>,
-    pub num_layers: Option<usize>,
-    pub bidirectional: bool,
-    pub nonlinearity: Option<Nonlinearity>,
-}
-
-fn invalid(name: &'static str, value: impl ToString, hint: impl Into<String>) -> Error {
-    Error::InvalidArgument {
-        name,
-        value: value.to_string(),
-        hint: hint.into(),
-    }
-}
+use d2l_rnn::Result;
 
 /// A model read from `--load`, with its saved training state.
 struct Loaded {
@@ -126,52 +63,6 @@ fn check_against_checkpoint(o: &TrainOptions, model: &AnyModel) -> Result<()> {
         ));
     }
     Ok(())
-}
-
-/// A new model of the asked kind, seeded by `seed`.
-fn new_model(o: &TrainOptions, vocab_size: usize, seed: u64) -> Result<AnyModel> {
-    let kind = o.model.unwrap_or(ModelKind::Rnn);
-    let hidden = o.hidden.unwrap_or(256);
-    if o.implementation != Some(Implementation::Concise) {
-        if o.num_layers.is_some_and(|n| n != 1)
-            || o.bidirectional
-            || o.nonlinearity.is_some_and(|n| n != Nonlinearity::Tanh)
-        {
-            return Err(invalid(
-                "impl",
-                "scratch",
-                "--num-layers, --bidirectional and --nonlinearity need --impl concise",
-            ));
-        }
-        d2l_rnn::error::positive("num_hiddens", hidden)?;
-        return Ok(match kind {
-            ModelKind::Rnn => AnyModel::RnnScratch(RnnFast::init(vocab_size, hidden, seed)),
-            ModelKind::Gru => AnyModel::GruScratch(GruFast::init(vocab_size, hidden, seed)),
-            ModelKind::Lstm => AnyModel::LstmScratch(LstmFast::init(vocab_size, hidden, seed)),
-        });
-    }
-    let layer = RnnConfig {
-        num_layers: o.num_layers.unwrap_or(1),
-        bidirectional: o.bidirectional,
-        nonlinearity: o.nonlinearity.unwrap_or(Nonlinearity::Tanh),
-        ..RnnConfig::new(vocab_size, hidden)
-    };
-    fn concise<C: Cell<f32>>(
-        layer: RnnConfig,
-        vocab_size: usize,
-        seed: u64,
-    ) -> Result<RNNModel<C>> {
-        RNNModel::new(
-            Recurrent::<C, f32>::new(layer, seed)?,
-            vocab_size,
-            seed.wrapping_add(1),
-        )
-    }
-    Ok(match kind {
-        ModelKind::Rnn => AnyModel::Rnn(concise::<RnnCell>(layer, vocab_size, seed)?),
-        ModelKind::Gru => AnyModel::Gru(concise::<GruCell>(layer, vocab_size, seed)?),
-        ModelKind::Lstm => AnyModel::Lstm(concise::<LstmCell>(layer, vocab_size, seed)?),
-    })
 }
 
 /// Trains any model: SGD from scratch (on the fast or the readable engine),
@@ -266,6 +157,7 @@ pub fn run_train(o: TrainOptions) -> Result<()> {
         }
         None => {
             let seed = o.seed.unwrap_or(0);
+            fits(&new_shape(&o, text_corpus.vocab_size()), &o, None)?;
             (
                 new_model(&o, text_corpus.vocab_size(), seed)?,
                 text_corpus,
@@ -299,6 +191,7 @@ pub fn run_train(o: TrainOptions) -> Result<()> {
         epochs_done: saved.map_or(0, |s| s.epochs_done),
     };
     cfg.validate()?;
+    fits(&model.shape(), &o, saved)?;
     let plot_png = match &o.plot {
         None => false,
         Some(path) => match path.extension().map(|e| e.to_ascii_lowercase()) {

@@ -134,14 +134,19 @@ impl Vocab {
     /// assert_eq!(v.decode(&[1, 0, 7]), "开分\u{fffd}");
     /// ```
     pub fn decode(&self, indices: &[usize]) -> String {
-        indices
-            .iter()
-            .map(|&i| {
-                self.idx_to_char
-                    .get(i)
-                    .copied()
-                    .unwrap_or(char::REPLACEMENT_CHARACTER)
-            })
-            .collect()
+        indices.iter().map(|&i| self.char_at(i)).collect()
+    }
+
+    /// The character at index `i`; U+FFFD (`'�'`) for `i >= len()`.
+    ///
+    /// ```
+    /// let v = d2l_rnn::data::Vocab::from_text("分开");
+    /// assert_eq!((v.char_at(1), v.char_at(2)), ('开', '\u{fffd}'));
+    /// ```
+    pub fn char_at(&self, i: usize) -> char {
+        self.idx_to_char
+            .get(i)
+            .copied()
+            .unwrap_or(char::REPLACEMENT_CHARACTER)
     }
 }

@@ -68,6 +68,16 @@ impl Default for TrainConfig {
     }
 }
 
+/// The most characters training writes after each prefix (`pred_len`): the
+/// samples are a glance at the model, kept whole in the history.
+///
+/// ```
+/// use d2l_rnn::train::{TrainConfig, MAX_PRED_LEN};
+/// let cfg = TrainConfig { pred_len: MAX_PRED_LEN + 1, ..Default::default() };
+/// assert!(cfg.validate().unwrap_err().to_string().contains("generate --len"));
+/// ```
+pub const MAX_PRED_LEN: usize = 100_000;
+
 impl TrainConfig {
     /// Checks every setting, naming the first bad one.
     ///
@@ -104,6 +114,17 @@ impl TrainConfig {
                     hint: "it must be a finite number above 0".into(),
                 });
             }
+        }
+        if self.pred_len > MAX_PRED_LEN {
+            return Err(Error::InvalidArgument {
+                name: "pred_len",
+                value: self.pred_len.to_string(),
+                hint: format!(
+                    "training writes at most {MAX_PRED_LEN} characters after each prefix; \
+                     for longer text save the model (--save) and run `generate --len N`, \
+                     which writes as it goes"
+                ),
+            });
         }
         for prefix in &self.prefixes {
             if prefix.is_empty() {

@@ -6,9 +6,11 @@
 
 mod config;
 mod history;
+mod memory;
 
-pub use config::TrainConfig;
+pub use config::{TrainConfig, MAX_PRED_LEN};
 pub use history::{EpochRecord, History, SampleRecord};
+pub use memory::{available_memory, Footprint, ModelShape};
 
 use crate::data::{data_iter, Corpus, Sampling};
 use crate::error::{positive, Error, Result};
