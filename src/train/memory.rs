@@ -42,7 +42,7 @@ impl ModelShape {
     /// use d2l_rnn::nn::ModelKind;
     /// use d2l_rnn::train::ModelShape;
     /// let rnn = ModelShape { kind: ModelKind::Rnn, vocab_size: 7, num_hiddens: 5, num_layers: 1, directions: 1 };
-    /// assert_eq!(rnn.num_params(), 7 * 5 + 5 * 5 + 5 + 5 * 7 + 7 + 5); // + the second bias
+    /// assert_eq!(rnn.num_params(), (7 * 5 + 5 * 5 + 5 + 5 * 7 + 7 + 5) as f64); // + the second bias
     /// ```
     pub fn num_params(&self) -> f64 {
         let (v, h) = (self.vocab_size as f64, self.num_hiddens as f64);
@@ -62,8 +62,8 @@ impl ModelShape {
     /// use d2l_rnn::train::ModelShape;
     /// let section = ModelShape { kind: ModelKind::Rnn, vocab_size: 1027, num_hiddens: 256, num_layers: 1, directions: 1 };
     /// let f = section.footprint(32, 35);
-    /// assert!(f.model_bytes > 10e6 && f.model_bytes < 20e6); // 593,411 parameters
-    /// assert!(f.batch_bytes > 9e6 && f.batch_bytes < 12e6);
+    /// assert_eq!(f.model_bytes, 20.0 * 592_899.0); // the 592,643 from scratch + a second bias
+    /// assert_eq!(f.batch_bytes, 4.0 * (2.0 * 35.0 * 32.0 * 1027.0 + 5.0 * 36.0 * 32.0 * 256.0));
     /// ```
     pub fn footprint(&self, batch_size: usize, num_steps: usize) -> Footprint {
         let (n, t) = (batch_size as f64, num_steps as f64);
