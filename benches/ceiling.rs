@@ -1,4 +1,4 @@
-//! `cargo bench --bench ceiling`: the highest share of the square product an
+//! `cargo bench --features bench-internals --bench ceiling`: the highest share of the square product an
 //! epoch could reach with this crate's matrix products, for each model at the
 //! section's settings.
 //!
@@ -26,8 +26,8 @@
 mod common;
 use common::{matmul_gflops, median};
 use d2l_rnn::data::{data_iter_consecutive, Corpus};
-use d2l_rnn::fast::linalg::matmul_serial;
-use d2l_rnn::fast::math::vectorized;
+use d2l_rnn::fast::kernels::linalg::matmul_serial;
+use d2l_rnn::fast::kernels::math::vectorized;
 use d2l_rnn::fast::{GruFast, LstmFast, RnnFast};
 use d2l_rnn::loss::softmax_cross_entropy;
 use d2l_rnn::model::RecurrentModel;

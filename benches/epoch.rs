@@ -1,10 +1,10 @@
-//! `cargo bench --bench epoch`: seconds per epoch of the from-scratch RNN
+//! `cargo bench --features bench-internals --bench epoch`: seconds per epoch of the from-scratch RNN
 //! and of the concise RNN, GRU and LSTM at the section's settings, their
 //! achieved GFLOP/s beside the GFLOP/s of large matrix products measured in
 //! the same run, and the time to write 50 characters.
 //!
 //! A plain `main` (no harness): each figure is the median of several runs.
-//! `cargo bench --bench epoch -- --scaling` adds a table for hidden sizes
+//! `cargo bench --features bench-internals --bench epoch -- --scaling` adds a table for hidden sizes
 //! 256, 512 and 1024 and for the full corpus; `-- --generation` times only the writing.
 
 mod common;
@@ -60,7 +60,7 @@ fn time_concise<C: Cell<f32>>(corpus: &Corpus, cfg: &TrainConfig) -> f64 {
     }
 }
 
-fn time_model<M: RecurrentModel, O: Optimizer<M::Elem>>(
+fn time_model<M: RecurrentModel<Elem = f32>, O: Optimizer<f32>>(
     model: &mut M,
     optimizer: &mut O,
     corpus: &Corpus,

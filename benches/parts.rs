@@ -1,4 +1,4 @@
-//! `cargo bench --bench parts [-- --hidden N]`: where one mini-batch of the
+//! `cargo bench --features bench-internals --bench parts [-- --hidden N]`: where one mini-batch of the
 //! from-scratch RNN spends its time at the section's settings (hidden size
 //! 256 unless given; median of 40 batches each).
 
@@ -80,7 +80,7 @@ fn main() {
     );
 
     // The exponential alone, over as many elements as one mini-batch's logits.
-    use d2l_rnn::loss::Exp;
+    use d2l_rnn::fast::kernels::math::Exp;
     let xs: Vec<f32> = (0..32 * 35 * 1027)
         .map(|i| -((i % 1000) as f32) * 0.01)
         .collect();

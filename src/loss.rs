@@ -1,14 +1,12 @@
 //! Softmax cross-entropy and perplexity.
 
-use crate::fast::math::vectorized;
-use crate::real::Real;
+use crate::fast::kernels::math::vectorized;
+use crate::fast::FastReal;
 use ndarray::{ArrayView2, ArrayViewMut2, Axis};
-
-pub use crate::real::Exp;
 
 /// Loss of one row and its gradient: `d = (softmax(o) - e_target) * scale`.
 #[inline(always)]
-fn row_loss<A: Real>(o: &[A], d: &mut [A], target: usize, scale: A) -> f64 {
+fn row_loss<A: FastReal>(o: &[A], d: &mut [A], target: usize, scale: A) -> f64 {
     // Eight independent lanes in fixed-size chunks let the compiler
     // vectorise the reductions.
     let mut lanes = [A::neg_infinity(); 8];
@@ -44,7 +42,7 @@ fn row_loss<A: Real>(o: &[A], d: &mut [A], target: usize, scale: A) -> f64 {
 }
 
 /// Sum of the row losses of a block of rows (standard layout), serially.
-fn block_loss<A: Real>(
+fn block_loss<A: FastReal>(
     logits: ArrayView2<'_, A>,
     mut d_logits: ArrayViewMut2<'_, A>,
     targets: &[usize],
@@ -91,7 +89,7 @@ fn block_loss<A: Real>(
 /// assert!((l - 4f64.ln()).abs() < 1e-12);       // perplexity 4
 /// assert!((d[[0, 1]] - (0.25 - 1.0) / 2.0).abs() < 1e-12);
 /// ```
-pub fn softmax_cross_entropy<A: Real>(
+pub fn softmax_cross_entropy<A: FastReal>(
     logits: ArrayView2<'_, A>,
     y: ArrayView2<'_, usize>,
     d_logits: ArrayViewMut2<'_, A>,

@@ -67,46 +67,36 @@ pub trait RecurrentModel {
         state: &mut Self::State,
     ) -> ArrayView2<'_, Self::Elem>;
 
-    /// Runs only the recurrence over `inputs` `(batch_size, num_steps)` from
-    /// `state`, leaving the state after the last step in `state`, as
-    /// [`RecurrentModel::forward`] would, but without the output layer: what
-    /// writing text needs for a prefix, whose predictions nobody reads. Nothing
-    /// is kept for [`RecurrentModel::backward`] (run `forward` again first). The
-    /// default runs `forward` and drops the logits; the fast models and the
-    /// concise [`crate::nn::RNNModel`] skip the output layer.
-    ///
-    /// ```
-    /// use d2l_rnn::fast::RnnFast;
-    /// use d2l_rnn::model::RecurrentModel;
-    /// use ndarray::array;
-    /// let mut model = RnnFast::init(10, 8, 0);
-    /// let (mut advanced, mut stepped) = (model.begin_state(1), model.begin_state(1));
-    /// model.advance(array![[1usize, 2, 3]].view(), &mut advanced); // 3 steps, no output layer
-    /// for c in [1usize, 2, 3] {
-    ///     let _ = model.forward(array![[c]].view(), &mut stepped); // one step at a time
-    /// }
-    /// assert_eq!(advanced, stepped); // the same state, to the last bit
-    /// assert!(advanced.iter().any(|&h| h != 0.0));
-    /// ```
-    fn advance(&mut self, inputs: ArrayView2<'_, usize>, state: &mut Self::State) {
-        let _ = self.forward(inputs, state);
-    }
-
     /// Backpropagation through time for the last call of `forward`: given
     /// `dL/dlogits`, overwrites the gradients of all parameters. The gradient
     /// stops at the initial state: the state is detached between mini-batches.
     fn backward(&mut self, dlogits: ArrayView2<'_, Self::Elem>);
-
-    /// Gradient of the loss with respect to the initial state of the last
-    /// `forward`, from the last `backward` (the same shape as the state).
-    /// Training drops it; gradient checks and tests read it.
-    fn state_grad(&self) -> Self::State;
 
     /// The parameters.
     fn params(&self) -> &Self::Params;
 
     /// The parameters and their gradients, borrowed together for an update.
     fn params_and_grads(&mut self) -> (&mut Self::Params, &mut Self::Params);
+}
+
+/// What a model offers beside the training contract: the gradient of the
+/// initial state, which training drops (the state is detached) and gradient
+/// checks and tests read.
+///
+/// ```
+/// use d2l_rnn::model::{RecurrentModel, RecurrentModelExt};
+/// use d2l_rnn::scratch::{get_params, RnnScratch};
+/// let mut model = RnnScratch::new(get_params(4, 3, 0));
+/// let mut state = model.begin_state(1);
+/// let logits = model.forward(ndarray::array![[1usize, 2]].view(), &mut state).to_owned();
+/// model.backward(logits.view()); // any dL/dlogits
+/// assert_eq!(model.state_grad().dim(), (1, 3)); // dL/dH_0, the state's shape
+/// ```
+pub trait RecurrentModelExt: RecurrentModel {
+    /// Gradient of the loss with respect to the initial state of the last
+    /// `forward`, from the last `backward` (the same shape as the state).
+    /// Training drops it; gradient checks and tests read it.
+    fn state_grad(&self) -> Self::State;
 }
 
 /// A hidden state `H` is one named tensor.

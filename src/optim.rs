@@ -1,7 +1,8 @@
 //! Gradient clipping and optimisers; they work on any [`Parameters`].
 
-use crate::fast::update;
-use crate::model::{Parameters, Real};
+use crate::fast::kernels::update;
+use crate::fast::FastReal;
+use crate::model::Parameters;
 use ndarray::{ArrayViewD, ArrayViewMutD};
 
 /// The views of named tensors, without their names.
@@ -31,7 +32,7 @@ fn views_mut<'a, A>(named: Vec<(&'static str, ArrayViewMutD<'a, A>)>) -> Vec<Arr
 /// assert!((norm - 18f64.sqrt()).abs() < 1e-12);
 /// assert!((g.b_q[0] - 3.0 / 18f64.sqrt()).abs() < 1e-12);
 /// ```
-pub fn grad_clipping<A: Real, P: Parameters<A>>(grads: &mut P, theta: f64) -> f64 {
+pub fn grad_clipping<A: FastReal, P: Parameters<A>>(grads: &mut P, theta: f64) -> f64 {
     let squares = update::sum_of_squares(&views(grads.tensors()));
     let norm = squares.sqrt();
     if norm > theta {
@@ -54,7 +55,7 @@ pub fn grad_clipping<A: Real, P: Parameters<A>>(grads: &mut P, theta: f64) -> f6
 /// sgd(&mut w, &g, 100.0, 1);
 /// assert_eq!(w.hidden.b[0], -50.0);
 /// ```
-pub fn sgd<A: Real, P: Parameters<A>>(params: &mut P, grads: &P, lr: f64, batch_size: usize) {
+pub fn sgd<A: FastReal, P: Parameters<A>>(params: &mut P, grads: &P, lr: f64, batch_size: usize) {
     let step = A::from_f64(lr / batch_size.max(1) as f64).unwrap_or_else(A::zero);
     update::descend(
         &mut views_mut(params.tensors_mut()),
@@ -64,7 +65,7 @@ pub fn sgd<A: Real, P: Parameters<A>>(params: &mut P, grads: &P, lr: f64, batch_
 }
 
 /// An update rule that the training loop applies after clipping.
-pub trait Optimizer<A: Real> {
+pub trait Optimizer<A: FastReal> {
     /// Updates `params` in place from `grads` (same names and shapes).
     fn step<P: Parameters<A>>(&mut self, params: &mut P, grads: &P);
 }
@@ -85,7 +86,7 @@ pub struct Sgd {
     pub lr: f64,
 }
 
-impl<A: Real> Optimizer<A> for Sgd {
+impl<A: FastReal> Optimizer<A> for Sgd {
     fn step<P: Parameters<A>>(&mut self, params: &mut P, grads: &P) {
         sgd(params, grads, self.lr, 1);
     }
@@ -132,7 +133,7 @@ pub struct Adam<A = f32> {
     v: Vec<ndarray::ArrayD<A>>,
 }
 
-impl<A: Real> Adam<A> {
+impl<A: FastReal> Adam<A> {
     /// Adam with learning rate `lr` and PyTorch's defaults: betas (0.9, 0.999), eps 1e-8.
     pub fn new(lr: f64) -> Self {
         Adam {
@@ -197,7 +198,7 @@ impl<A: Real> Adam<A> {
     }
 }
 
-impl<A: Real> Optimizer<A> for Adam<A> {
+impl<A: FastReal> Optimizer<A> for Adam<A> {
     fn step<P: Parameters<A>>(&mut self, params: &mut P, grads: &P) {
         let grads = grads.tensors();
         let fits = self.m.len() == grads.len()

@@ -4,7 +4,8 @@
 
 use crate::data::Vocab;
 use crate::error::{Error, Result};
-use crate::model::{Real, RecurrentModel};
+use crate::fast::FastReal;
+use crate::model::RecurrentModel;
 use ndarray::{Array2, ArrayView1};
 use ndarray_rand::rand::rngs::StdRng;
 use ndarray_rand::rand::{Rng, SeedableRng};
@@ -35,7 +36,10 @@ pub fn predict_rnn<M: RecurrentModel>(
     num_chars: usize,
     model: &mut M,
     vocab: &Vocab,
-) -> Result<String> {
+) -> Result<String>
+where
+    M::Elem: FastReal,
+{
     predict_with(prefix, num_chars, model, vocab, &Sampler::default())
 }
 
@@ -159,7 +163,7 @@ impl Sampler {
 /// }
 /// # Ok::<(), d2l_rnn::Error>(())
 /// ```
-pub fn sample_index<A: Real, R: Rng + ?Sized>(
+pub fn sample_index<A: FastReal, R: Rng + ?Sized>(
     logits: ArrayView1<'_, A>,
     sampler: &Sampler,
     rng: &mut R,
@@ -238,7 +242,10 @@ pub fn predict_with<M: RecurrentModel>(
     model: &mut M,
     vocab: &Vocab,
     sampler: &Sampler,
-) -> Result<String> {
+) -> Result<String>
+where
+    M::Elem: FastReal,
+{
     let mut text = String::with_capacity(prefix.len() + num_chars.min(1 << 20) * 3);
     predict_streaming(prefix, num_chars, model, vocab, sampler, |c| {
         text.push(c);
@@ -273,7 +280,10 @@ pub fn predict_streaming<M: RecurrentModel>(
     vocab: &Vocab,
     sampler: &Sampler,
     mut emit: impl FnMut(char) -> Result<()>,
-) -> Result<()> {
+) -> Result<()>
+where
+    M::Elem: FastReal,
+{
     sampler.validate()?;
     let head = vocab.encode(prefix)?;
     let Some(&last) = head.last() else {
@@ -287,13 +297,14 @@ pub fn predict_streaming<M: RecurrentModel>(
     }
     let mut rng = StdRng::seed_from_u64(sampler.seed);
     let mut state = model.begin_state(1);
-    // All but the prefix's last character only move the state on: their
-    // predictions would be thrown away, so the output layer is skipped.
-    if head.len() > 1 {
-        let walk = Array2::from_shape_fn((1, head.len() - 1), |(_, t)| head[t]);
-        model.advance(walk.view(), &mut state);
+    // All but the prefix's last character only move the state on, one step
+    // at a time as the text is read; their predictions are not used.
+    let mut x = Array2::zeros((1, 1));
+    for &c in &head[..head.len() - 1] {
+        x[[0, 0]] = c;
+        let _ = model.forward(x.view(), &mut state);
     }
-    let mut x = Array2::from_elem((1, 1), last);
+    x[[0, 0]] = last;
     for _ in 0..num_chars {
         let logits = model.forward(x.view(), &mut state);
         let next = sample_index(logits.row(0), sampler, &mut rng)?;

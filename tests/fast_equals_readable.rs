@@ -10,7 +10,7 @@ mod common;
 use common::{random_batch, random_biases};
 use d2l_rnn::fast::{GruFast, LstmFast, RnnFast};
 use d2l_rnn::loss::softmax_cross_entropy;
-use d2l_rnn::model::{Parameters, RecurrentModel};
+use d2l_rnn::model::{Parameters, RecurrentModel, RecurrentModelExt};
 use d2l_rnn::scratch::{
     GatedParams, GruParams, GruScratch, LstmParams, LstmScratch, RnnParams, RnnScratch,
 };
@@ -57,8 +57,8 @@ fn compare(
 /// Runs both models over three mini-batches and compares everything.
 fn same_numbers<R, F>(mut readable: R, mut fast: F, consecutive: bool, label: &str) -> f64
 where
-    R: RecurrentModel<Elem = f64>,
-    F: RecurrentModel<Elem = f64, State = R::State>,
+    R: RecurrentModelExt<Elem = f64>,
+    F: RecurrentModelExt<Elem = f64, State = R::State>,
 {
     let mut rng = StdRng::seed_from_u64(7);
     let mut worst = (0.0, String::new());
@@ -106,7 +106,7 @@ where
 }
 
 /// The same plain gradient step on either model.
-fn step<M: RecurrentModel<Elem = f64>>(model: &mut M) {
+fn step<M: RecurrentModelExt<Elem = f64>>(model: &mut M) {
     let (p, g) = model.params_and_grads();
     d2l_rnn::optim::sgd(p, g, 0.5, 1);
 }

@@ -8,7 +8,7 @@ mod common;
 
 use common::gradcheck::{assert_spoiled_entry_is_caught, check};
 use common::{random_batch, random_biases};
-use d2l_rnn::model::RecurrentModel;
+use d2l_rnn::model::{RecurrentModel, RecurrentModelExt};
 use d2l_rnn::scratch::{
     gru, lstm, rnn, to_onehot, GatedParams, GruParams, GruScratch, LstmParams, LstmScratch,
     RnnParams, RnnScratch,
@@ -32,7 +32,7 @@ fn params<P: GatedParams<f64> + d2l_rnn::model::Parameters<f64>>(seed: u64) -> P
 
 /// A state carried over from a previous mini-batch, as consecutive sampling
 /// does (held fixed, detached, while this mini-batch is differentiated).
-fn carried<M: RecurrentModel<Elem = f64>>(model: &mut M, seed: u64) -> M::State {
+fn carried<M: RecurrentModelExt<Elem = f64>>(model: &mut M, seed: u64) -> M::State {
     let (x, _) = random_batch(&mut StdRng::seed_from_u64(seed), VOCAB, BATCH, STEPS);
     let mut state = model.begin_state(BATCH);
     model.forward(x.view(), &mut state);
@@ -40,7 +40,7 @@ fn carried<M: RecurrentModel<Elem = f64>>(model: &mut M, seed: u64) -> M::State 
 }
 
 /// Checks `model` from a zero state and from a carried one.
-fn check_both<M: RecurrentModel<Elem = f64>>(mut model: M, seed: u64, label: &str) {
+fn check_both<M: RecurrentModelExt<Elem = f64>>(mut model: M, seed: u64, label: &str) {
     let mut rng = StdRng::seed_from_u64(seed);
     let (x, y) = random_batch(&mut rng, VOCAB, BATCH, STEPS);
     let zero = model.begin_state(BATCH);

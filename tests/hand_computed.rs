@@ -44,7 +44,7 @@
 //! gradients agree with its own central differences to 1e-10.
 
 use d2l_rnn::loss::softmax_cross_entropy;
-use d2l_rnn::model::RecurrentModel;
+use d2l_rnn::model::RecurrentModelExt;
 use d2l_rnn::scratch::{
     Gate, GruParams, GruScratch, LstmParams, LstmScratch, RnnParams, RnnScratch,
 };
@@ -61,7 +61,10 @@ fn gate(w_x: [f64; 2], w_h: f64, b: f64) -> Gate<f64> {
 }
 
 /// Forward, loss and backward on the two steps; returns logits and loss.
-fn run<M: RecurrentModel<Elem = f64>>(model: &mut M, state: &mut M::State) -> (Array2<f64>, f64) {
+fn run<M: RecurrentModelExt<Elem = f64>>(
+    model: &mut M,
+    state: &mut M::State,
+) -> (Array2<f64>, f64) {
     let (x, y) = (array![[0usize, 1]], array![[1usize, 0]]);
     let logits = model.forward(x.view(), state).to_owned();
     let mut d = Array2::zeros(logits.dim());

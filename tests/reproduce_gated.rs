@@ -56,7 +56,12 @@ fn book_config() -> TrainConfig {
     }
 }
 
-fn reproduce<M: RecurrentModel>(name: &str, mut model: M, corpus: &Corpus, bound: f64) -> History {
+fn reproduce<M: RecurrentModel<Elem = f32>>(
+    name: &str,
+    mut model: M,
+    corpus: &Corpus,
+    bound: f64,
+) -> History {
     let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let cfg = book_config();
     eprintln!("== {name} from scratch ==");

@@ -4,7 +4,7 @@
 #![allow(dead_code)]
 
 use d2l_rnn::data::{load_data_jay_lyrics, Corpus};
-use d2l_rnn::fast::linalg::matmul;
+use d2l_rnn::fast::kernels::linalg::matmul;
 use ndarray::Array2;
 use std::time::Instant;
 

@@ -1,5 +1,5 @@
 """Times the section's PyTorch code on this machine, for the comparison in
-the README's "Speed and memory" (the Rust side is `cargo bench --bench epoch`).
+the README's "Speed beside PyTorch" (the Rust side is `cargo bench --features bench-internals --bench epoch`).
 
     python3 -m venv /tmp/torch-venv
     /tmp/torch-venv/bin/pip install torch==2.15.0

@@ -1,6 +1,7 @@
 //! Training with a progress bar, printing the section's lines as they come.
 
 use d2l_rnn::data::Corpus;
+use d2l_rnn::fast::FastReal;
 use d2l_rnn::model::RecurrentModel;
 use d2l_rnn::optim::Optimizer;
 use d2l_rnn::train::{format_epoch_line, train, History, TrainConfig, TrainEvent};
@@ -8,13 +9,18 @@ use d2l_rnn::Result;
 use indicatif::{ProgressBar, ProgressStyle};
 
 /// Trains `model` with a progress bar, printing the section's lines.
-pub fn train_with_progress<M: RecurrentModel, O: Optimizer<M::Elem>>(
+pub fn train_with_progress<M, O>(
     model: &mut M,
     optimizer: &mut O,
     corpus: &Corpus,
     cfg: &TrainConfig,
     label: &str,
-) -> Result<History> {
+) -> Result<History>
+where
+    M: RecurrentModel,
+    M::Elem: FastReal,
+    O: Optimizer<M::Elem>,
+{
     cfg.validate()?;
     let bar = ProgressBar::new(cfg.num_epochs as u64);
     bar.set_style(

@@ -33,7 +33,7 @@
 //!   weight gradients with both threads free.
 //!
 //! Whenever a thread waits for a chunk, it runs work the other offers: a
-//! walk cuts a large step's sequences into two halves ([`super::halves`]),
+//! walk cuts a large step's sequences into two halves ([`super::kernels::halves`]),
 //! and the waiting thread takes one.
 //!
 //! What differs between models is only the recurrence, given to the engine
@@ -43,48 +43,13 @@
 //! one thread in a fixed order, and each row of a step the same way split or
 //! not, so the numbers do not depend on which thread ran what, nor on the
 //! number of threads.
-//!
-//! ```
-//! use d2l_rnn::fast::engine::{Output, Pipeline, Recurrence};
-//! use ndarray::{array, Array2, ArrayView2, ArrayViewMut2};
-//! use std::ops::Range;
-//!
-//! /// A toy recurrence h_t = h_{t-1} + x_t, one row, one unit.
-//! struct Sum { xs: Vec<f64>, h: f64, dxs: Vec<f64> }
-//! impl Recurrence<f64> for Sum {
-//!     fn forward_chunk(&mut self, steps: Range<usize>, mut out: ArrayViewMut2<'_, f64>) {
-//!         for (row, t) in steps.enumerate() {
-//!             self.h += self.xs[t];
-//!             out[[row, 0]] = self.h;
-//!         }
-//!     }
-//!     fn backward_chunk(&mut self, steps: Range<usize>, d_out: ArrayView2<'_, f64>) {
-//!         // dL/dx_t = sum of dL/dh_s for s >= t: `h` carries it.
-//!         for (row, t) in steps.clone().enumerate().rev() {
-//!             self.h += d_out[[row, 0]];
-//!             self.dxs[t] = self.h;
-//!         }
-//!     }
-//! }
-//! let mut rec = Sum { xs: vec![1.0, 2.0, 3.0], h: 0.0, dxs: vec![0.0; 3] };
-//! let (w, b) = (array![[2.0]], array![0.5]); // O = 2 H + 0.5
-//! let mut engine = Pipeline::default();
-//! let logits = engine.forward(3, 1, &mut rec, Output { weight: w.view(), bias: b.view() });
-//! assert_eq!(logits, array![[2.5], [6.5], [12.5]]);
-//! let (mut dw, mut db) = (Array2::zeros((1, 1)), ndarray::Array1::zeros(1));
-//! rec.h = 0.0;
-//! let d_logits = Array2::from_elem((3, 1), 1.0);
-//! engine.backward(d_logits.view(), &mut rec, Output { weight: w.view(), bias: b.view() },
-//!     dw.view_mut(), db.view_mut());
-//! assert_eq!(rec.dxs, vec![6.0, 4.0, 2.0]); // dO W^T = 2 per step, summed from t on
-//! assert_eq!((dw[[0, 0]], db[0]), (1.0 + 3.0 + 6.0, 3.0));
-//! ```
 
-use super::linalg::matmul_serial;
+use super::kernels::halves::MinSplitWork;
+use super::kernels::linalg::matmul_serial;
+use super::kernels::pipeline::{chunk_steps, lock, DenseGradBlocks, Flags, Queue};
+use super::kernels::rows::add_to_rows;
 pub use super::output::Output;
-use super::pipeline::{chunk_steps, lock, DenseGradBlocks, Flags, Queue};
-use super::rows::add_to_rows;
-use crate::real::Real;
+use crate::fast::FastReal;
 use ndarray::{s, Array2, ArrayView2, ArrayViewMut1, ArrayViewMut2, Axis};
 use std::ops::Range;
 use std::sync::{Mutex, Once, RwLock};
@@ -112,11 +77,6 @@ pub trait Recurrence<A>: Send {
 /// The engine's buffers, kept between calls: \\(H\\), \\(O\\) and \\(\partial H\\).
 /// See the [module docs](self) for the design and a whole forward and
 /// backward pass of a toy recurrence.
-///
-/// ```
-/// let engine = d2l_rnn::fast::engine::Pipeline::<f32>::default();
-/// assert_eq!((engine.hidden().dim(), engine.logits().dim()), ((0, 0), (0, 0))); // sized by the first pass
-/// ```
 #[derive(Clone, Debug, Default)]
 pub struct Pipeline<A> {
     /// \\(H\\), `(T n, width)`.
@@ -133,9 +93,11 @@ pub struct Pipeline<A> {
     copy_of: Option<(usize, (usize, usize))>,
     /// Sequences per mini-batch of the last forward pass.
     batch: usize,
+    /// From which size a step's sequences walk as two halves.
+    pub(crate) split: MinSplitWork,
 }
 
-impl<A: Real> Pipeline<A> {
+impl<A: FastReal> Pipeline<A> {
     fn ensure(&mut self, steps: usize, batch: usize, width: usize, q: usize) {
         let rows = steps * batch;
         if self.hidden.dim() != (rows, width) {
@@ -151,25 +113,6 @@ impl<A: Real> Pipeline<A> {
     /// \\(O\\) of the last [`Pipeline::forward`], `(T n, q)`.
     pub fn logits(&self) -> ArrayView2<'_, A> {
         self.logits.view()
-    }
-
-    /// \\(H\\) of the last forward pass (or [`Pipeline::advance`]), `(T n, width)`.
-    pub fn hidden(&self) -> ArrayView2<'_, A> {
-        self.hidden.view()
-    }
-
-    /// The recurrence alone over `steps` steps of `batch` sequences
-    /// (writing text: the prefix's outputs are not needed), on this thread.
-    pub fn advance(
-        &mut self,
-        steps: usize,
-        batch: usize,
-        width: usize,
-        rec: &mut impl Recurrence<A>,
-    ) {
-        let q = self.logits.ncols();
-        self.ensure(steps, batch, width, q);
-        rec.forward_chunk(0..steps, self.hidden.view_mut());
     }
 
     /// The forward pass: the recurrence over `steps` steps of `batch`
@@ -342,7 +285,7 @@ pub(crate) struct Parts<'a, A, R> {
     pub(crate) d_bias: ArrayViewMut1<'a, A>,
 }
 
-impl<A: Real, R: Recurrence<A>> Parts<'_, A, R> {
+impl<A: FastReal, R: Recurrence<A>> Parts<'_, A, R> {
     /// [`Pipeline::backward`] with these parts.
     pub(crate) fn backward(mut self, d_logits: ArrayView2<'_, A>) {
         self.engine.backward(
@@ -357,10 +300,83 @@ impl<A: Real, R: Recurrence<A>> Parts<'_, A, R> {
 
 /// Copies rows `rows` of `src` into `out` (a chunk's hidden rows from a
 /// model's own buffer).
-pub(crate) fn copy_rows<A: Real>(
+pub(crate) fn copy_rows<A: FastReal>(
     src: &Array2<A>,
     rows: Range<usize>,
     mut out: ArrayViewMut2<'_, A>,
 ) {
     out.assign(&src.slice(s![rows, ..]));
+}
+
+#[cfg(test)]
+mod examples {
+    #[test]
+    fn module_example() {
+        use crate::fast::engine::{Output, Pipeline, Recurrence};
+        use ndarray::{array, Array2, ArrayView2, ArrayViewMut2};
+        use std::ops::Range;
+
+        /// A toy recurrence h_t = h_{t-1} + x_t, one row, one unit.
+        struct Sum {
+            xs: Vec<f64>,
+            h: f64,
+            dxs: Vec<f64>,
+        }
+        impl Recurrence<f64> for Sum {
+            fn forward_chunk(&mut self, steps: Range<usize>, mut out: ArrayViewMut2<'_, f64>) {
+                for (row, t) in steps.enumerate() {
+                    self.h += self.xs[t];
+                    out[[row, 0]] = self.h;
+                }
+            }
+            fn backward_chunk(&mut self, steps: Range<usize>, d_out: ArrayView2<'_, f64>) {
+                // dL/dx_t = sum of dL/dh_s for s >= t: `h` carries it.
+                for (row, t) in steps.clone().enumerate().rev() {
+                    self.h += d_out[[row, 0]];
+                    self.dxs[t] = self.h;
+                }
+            }
+        }
+        let mut rec = Sum {
+            xs: vec![1.0, 2.0, 3.0],
+            h: 0.0,
+            dxs: vec![0.0; 3],
+        };
+        let (w, b) = (array![[2.0]], array![0.5]); // O = 2 H + 0.5
+        let mut engine = Pipeline::default();
+        let logits = engine.forward(
+            3,
+            1,
+            &mut rec,
+            Output {
+                weight: w.view(),
+                bias: b.view(),
+            },
+        );
+        assert_eq!(logits, array![[2.5], [6.5], [12.5]]);
+        let (mut dw, mut db) = (Array2::zeros((1, 1)), ndarray::Array1::zeros(1));
+        rec.h = 0.0;
+        let d_logits = Array2::from_elem((3, 1), 1.0);
+        engine.backward(
+            d_logits.view(),
+            &mut rec,
+            Output {
+                weight: w.view(),
+                bias: b.view(),
+            },
+            dw.view_mut(),
+            db.view_mut(),
+        );
+        assert_eq!(rec.dxs, vec![6.0, 4.0, 2.0]); // dO W^T = 2 per step, summed from t on
+        assert_eq!((dw[[0, 0]], db[0]), (1.0 + 3.0 + 6.0, 3.0));
+    }
+
+    #[test]
+    fn pipeline_example() {
+        let engine = crate::fast::engine::Pipeline::<f32>::default();
+        assert_eq!(
+            (engine.hidden.dim(), engine.logits().dim()),
+            ((0, 0), (0, 0))
+        ); // sized by the first pass
+    }
 }

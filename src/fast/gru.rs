@@ -1,19 +1,19 @@
 //! The from-scratch GRU's fast twin: the same network and the same numbers
 //! as [`crate::scratch::GruScratch`] (a test compares them in f64), with the
 //! input products gathered for all steps at once, vectorised gates, and the
-//! output layer overlapped with the recurrence by [`super::engine`]; the walk
+//! output layer overlapped with the recurrence by engine (`src/fast/engine.rs`); the walk
 //! through time is in [`super::gru_steps`].
 
 use super::engine::{Output, Parts, Pipeline};
 use super::gru_steps::GruSteps;
-use super::rows::gather_rows;
-use crate::model::RecurrentModel;
-use crate::real::Real;
+use super::kernels::rows::gather_rows;
+use crate::fast::FastReal;
+use crate::model::{RecurrentModel, RecurrentModelExt};
 use crate::scratch::{GatedParams, GruParams};
 use ndarray::{s, Array2, ArrayView2};
 
 /// The GRU as a fast trainable model: what [`crate::scratch::GruScratch`] computes,
-/// run by the two-core [`super::engine`].
+/// run by the two-core engine (`src/fast/engine.rs`).
 ///
 /// The formulas are those of [`crate::scratch::GruScratch`]; what differs is the
 /// order of work. The input products \\(X_t W_{x\cdot}\\) of every step are
@@ -78,7 +78,7 @@ pub struct GruFast<A = f32> {
     engine: Pipeline<A>,
 }
 
-impl<A: Real> GruFast<A> {
+impl<A: FastReal> GruFast<A> {
     /// Wraps parameters (from [`crate::scratch::get_gru_params`] or a checkpoint) into a model.
     ///
     /// ```
@@ -124,7 +124,7 @@ impl<A: Real> GruFast<A> {
     }
 }
 
-impl<A: Real> GruFast<A> {
+impl<A: FastReal> GruFast<A> {
     /// Takes a mini-batch `(batch_size, num_steps)`: stores the inputs
     /// time-major with `H_0`, and gathers the input products of every step,
     /// \\(X_t W_{x\cdot} + b_\cdot\\), into the gate buffers.
@@ -150,6 +150,13 @@ impl<A: Real> GruFast<A> {
         self.hiddens.slice_mut(s![..n, ..]).assign(state);
     }
 
+    /// The same model with steps split in halves from `split` on (tests).
+    #[cfg(test)]
+    pub(crate) fn split_at(mut self, split: super::kernels::halves::MinSplitWork) -> Self {
+        self.engine.split = split;
+        self
+    }
+
     /// The model as the engine sees it (see [`Parts`]).
     fn parts(&mut self) -> Parts<'_, A, GruSteps<'_, A>> {
         let GruFast {
@@ -172,6 +179,7 @@ impl<A: Real> GruFast<A> {
         } = self;
         Parts {
             rec: GruSteps {
+                split: engine.split,
                 p: [&p.update, &p.reset, &p.candidate],
                 g: [&mut g.update, &mut g.reset, &mut g.candidate],
                 inputs,
@@ -216,7 +224,7 @@ impl GruFast<f32> {
     }
 }
 
-impl<A: Real> RecurrentModel for GruFast<A> {
+impl<A: FastReal> RecurrentModel for GruFast<A> {
     type Elem = A;
     type State = Array2<A>;
     type Params = GruParams<A>;
@@ -227,10 +235,6 @@ impl<A: Real> RecurrentModel for GruFast<A> {
 
     fn begin_state(&self, batch_size: usize) -> Array2<A> {
         Array2::zeros((batch_size, self.params.num_hiddens()))
-    }
-
-    fn state_grad(&self) -> Array2<A> {
-        self.carry.clone()
     }
 
     fn forward(
@@ -246,15 +250,6 @@ impl<A: Real> RecurrentModel for GruFast<A> {
         self.engine.logits()
     }
 
-    fn advance(&mut self, inputs: ArrayView2<'_, usize>, state: &mut Array2<A>) {
-        let (n, steps) = inputs.dim();
-        self.load(inputs, state);
-        let width = self.params.num_hiddens();
-        let mut parts = self.parts();
-        parts.engine.advance(steps, n, width, &mut parts.rec);
-        state.assign(&self.hiddens.slice(s![steps * n.., ..]));
-    }
-
     fn backward(&mut self, d_logits: ArrayView2<'_, A>) {
         self.parts().backward(d_logits);
     }
@@ -265,5 +260,11 @@ impl<A: Real> RecurrentModel for GruFast<A> {
 
     fn params_and_grads(&mut self) -> (&mut GruParams<A>, &mut GruParams<A>) {
         (&mut self.params, &mut self.grads)
+    }
+}
+
+impl<A: FastReal> RecurrentModelExt for GruFast<A> {
+    fn state_grad(&self) -> Array2<A> {
+        self.carry.clone()
     }
 }

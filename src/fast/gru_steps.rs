@@ -2,13 +2,13 @@
 //! engine ([`super::engine::Recurrence`]); [`super::GruFast`] holds the buffers.
 
 use super::engine::{copy_rows, Recurrence};
-use super::halves::{by_step, by_step_ro, split_point, walk_halves, Halves};
-use super::linalg::{matmul, matmul_serial};
-use super::math::vectorized;
-use super::rows::scatter_rows;
-use super::rows::{flat, flat_mut};
-use super::transpose::transposed_recurrent_weights;
-use crate::real::Real;
+use super::kernels::halves::{by_step, by_step_ro, split_point, walk_halves, Halves, MinSplitWork};
+use super::kernels::linalg::{matmul, matmul_serial};
+use super::kernels::math::vectorized;
+use super::kernels::rows::scatter_rows;
+use super::kernels::rows::{flat, flat_mut};
+use super::kernels::transpose::transposed_recurrent_weights;
+use crate::fast::FastReal;
 use crate::scratch::Gate;
 use ndarray::{s, Array2, ArrayView2, ArrayView3, ArrayViewMut2, ArrayViewMut3, Axis};
 use std::ops::Range;
@@ -18,6 +18,8 @@ use std::ops::Range;
 /// step's \\(\partial A^z, \partial A^r, \partial A^h\\), and after the first
 /// step every gate's weight gradient in one product.
 pub(super) struct GruSteps<'a, A> {
+    /// From which size a step's sequences walk as two halves.
+    pub(super) split: MinSplitWork,
     /// The update, reset and candidate gates' weights, and their gradients.
     pub(super) p: [&'a Gate<A>; 3],
     pub(super) g: [&'a mut Gate<A>; 3],
@@ -131,9 +133,9 @@ impl<A: Send + Sync> Halves for BackwardRows<'_, A> {
     }
 }
 
-impl<A: Real> Recurrence<A> for GruSteps<'_, A> {
+impl<A: FastReal> Recurrence<A> for GruSteps<'_, A> {
     /// The sequences are independent: a large batch walks as two halves,
-    /// side by side when the other core is free ([`super::halves`]).
+    /// side by side when the other core is free ([`super::kernels::halves`]).
     fn forward_chunk(&mut self, steps: Range<usize>, out: ArrayViewMut2<'_, A>) {
         let n = self.inputs.ncols();
         let h = self.hiddens.ncols();
@@ -145,7 +147,7 @@ impl<A: Real> Recurrence<A> for GruSteps<'_, A> {
             reset_hidden: by_step(self.reset_hidden.view_mut(), n),
         };
         let p = self.p;
-        walk_halves(rows, n, split_point(n, 3 * h * h), |r| {
+        walk_halves(rows, n, split_point(n, 3 * h * h, self.split), |r| {
             walk_forward(p, steps.clone(), r)
         });
         copy_rows(
@@ -176,7 +178,7 @@ impl<A: Real> Recurrence<A> for GruSteps<'_, A> {
             carry: self.carry.view_mut(),
         };
         let w_h_t = &self.w_h_t[..];
-        walk_halves(rows, n, split_point(n, 3 * h * h), |r| {
+        walk_halves(rows, n, split_point(n, 3 * h * h, self.split), |r| {
             walk_backward(w_h_t, steps.clone(), r)
         });
         if steps.start == 0 {
@@ -186,7 +188,7 @@ impl<A: Real> Recurrence<A> for GruSteps<'_, A> {
 }
 
 /// Steps `steps` forward for the sequences of `r`.
-fn walk_forward<A: Real>(p: [&Gate<A>; 3], steps: Range<usize>, mut rows: ForwardRows<'_, A>) {
+fn walk_forward<A: FastReal>(p: [&Gate<A>; 3], steps: Range<usize>, mut rows: ForwardRows<'_, A>) {
     let [p_update, p_reset, p_candidate] = p;
     for t in steps {
         let (done, mut rest) = rows.hiddens.view_mut().split_at(Axis(0), t + 1);
@@ -228,7 +230,11 @@ fn walk_forward<A: Real>(p: [&Gate<A>; 3], steps: Range<usize>, mut rows: Forwar
 }
 
 /// Steps `steps` back, last first, for the sequences of `rows`.
-fn walk_backward<A: Real>(w_h_t: &[Array2<A>], steps: Range<usize>, mut rows: BackwardRows<'_, A>) {
+fn walk_backward<A: FastReal>(
+    w_h_t: &[Array2<A>],
+    steps: Range<usize>,
+    mut rows: BackwardRows<'_, A>,
+) {
     let [t_update, t_reset, t_candidate] = w_h_t else {
         unreachable!("three gates")
     };
@@ -289,7 +295,7 @@ fn walk_backward<A: Real>(w_h_t: &[Array2<A>], steps: Range<usize>, mut rows: Ba
     }
 }
 
-impl<A: Real> GruSteps<'_, A> {
+impl<A: FastReal> GruSteps<'_, A> {
     /// After the walk back (the call with `steps.start == 0`): every gate's
     /// weight gradients, all time steps at once, while the other core works
     /// on the output layer's.

@@ -1,19 +1,19 @@
 //! The from-scratch LSTM's fast twin: the same network and the same numbers
 //! as [`crate::scratch::LstmScratch`] (a test compares them in f64), with the
 //! input products gathered for all steps at once, vectorised gates, and the
-//! output layer overlapped with the recurrence by [`super::engine`]; the walk
+//! output layer overlapped with the recurrence by engine (`src/fast/engine.rs`); the walk
 //! through time is in [`super::lstm_steps`].
 
 use super::engine::{Output, Parts, Pipeline};
+use super::kernels::rows::gather_rows;
 use super::lstm_steps::LstmSteps;
-use super::rows::gather_rows;
-use crate::model::RecurrentModel;
-use crate::real::Real;
+use crate::fast::FastReal;
+use crate::model::{RecurrentModel, RecurrentModelExt};
 use crate::scratch::{GatedParams, LstmParams, LstmState};
 use ndarray::{s, Array2, ArrayView2};
 
 /// The LSTM as a fast trainable model: what [`crate::scratch::LstmScratch`] computes,
-/// run by the two-core [`super::engine`].
+/// run by the two-core engine (`src/fast/engine.rs`).
 ///
 /// The formulas are those of [`crate::scratch::LstmScratch`]; what differs is the
 /// order of work. The input products \\(X_t W_{x\cdot}\\) of every step are
@@ -84,7 +84,7 @@ pub struct LstmFast<A = f32> {
     engine: Pipeline<A>,
 }
 
-impl<A: Real> LstmFast<A> {
+impl<A: FastReal> LstmFast<A> {
     /// Wraps parameters (from [`crate::scratch::get_lstm_params`] or a checkpoint) into a model.
     ///
     /// ```
@@ -138,7 +138,7 @@ impl<A: Real> LstmFast<A> {
     }
 }
 
-impl<A: Real> LstmFast<A> {
+impl<A: FastReal> LstmFast<A> {
     /// Takes a mini-batch `(batch_size, num_steps)`: stores the inputs
     /// time-major with `(H_0, C_0)`, and gathers the input products of every
     /// step, \\(X_t W_{x\cdot} + b_\cdot\\), into the gate buffers.
@@ -167,6 +167,13 @@ impl<A: Real> LstmFast<A> {
         state.1.assign(&self.cells.slice(s![last.., ..]));
     }
 
+    /// The same model with steps split in halves from `split` on (tests).
+    #[cfg(test)]
+    pub(crate) fn split_at(mut self, split: super::kernels::halves::MinSplitWork) -> Self {
+        self.engine.split = split;
+        self
+    }
+
     /// The model as the engine sees it (see [`Parts`]).
     fn parts(&mut self) -> Parts<'_, A, LstmSteps<'_, A>> {
         let LstmFast {
@@ -193,6 +200,7 @@ impl<A: Real> LstmFast<A> {
         } = self;
         Parts {
             rec: LstmSteps {
+                split: engine.split,
                 p: [&p.input, &p.forget, &p.output, &p.candidate],
                 g: [&mut g.input, &mut g.forget, &mut g.output, &mut g.candidate],
                 inputs,
@@ -235,7 +243,7 @@ impl LstmFast<f32> {
     }
 }
 
-impl<A: Real> RecurrentModel for LstmFast<A> {
+impl<A: FastReal> RecurrentModel for LstmFast<A> {
     type Elem = A;
     type State = LstmState<A>;
     type Params = LstmParams<A>;
@@ -252,10 +260,6 @@ impl<A: Real> RecurrentModel for LstmFast<A> {
         )
     }
 
-    fn state_grad(&self) -> LstmState<A> {
-        (self.carry_h.clone(), self.carry_c.clone())
-    }
-
     fn forward(
         &mut self,
         inputs: ArrayView2<'_, usize>,
@@ -269,15 +273,6 @@ impl<A: Real> RecurrentModel for LstmFast<A> {
         self.engine.logits()
     }
 
-    fn advance(&mut self, inputs: ArrayView2<'_, usize>, state: &mut LstmState<A>) {
-        let (n, steps) = inputs.dim();
-        self.load(inputs, state);
-        let width = self.params.num_hiddens();
-        let mut parts = self.parts();
-        parts.engine.advance(steps, n, width, &mut parts.rec);
-        self.final_state(state);
-    }
-
     fn backward(&mut self, d_logits: ArrayView2<'_, A>) {
         self.parts().backward(d_logits);
     }
@@ -288,5 +283,11 @@ impl<A: Real> RecurrentModel for LstmFast<A> {
 
     fn params_and_grads(&mut self) -> (&mut LstmParams<A>, &mut LstmParams<A>) {
         (&mut self.params, &mut self.grads)
+    }
+}
+
+impl<A: FastReal> RecurrentModelExt for LstmFast<A> {
+    fn state_grad(&self) -> LstmState<A> {
+        (self.carry_h.clone(), self.carry_c.clone())
     }
 }

@@ -2,13 +2,13 @@
 //! the engine ([`super::engine::Recurrence`]); [`super::LstmFast`] holds the buffers.
 
 use super::engine::{copy_rows, Recurrence};
-use super::halves::{by_step, by_step_ro, split_point, walk_halves, Halves};
-use super::linalg::{matmul, matmul_serial};
-use super::math::vectorized;
-use super::rows::scatter_rows;
-use super::rows::{flat, flat_mut};
-use super::transpose::transposed_recurrent_weights;
-use crate::real::Real;
+use super::kernels::halves::{by_step, by_step_ro, split_point, walk_halves, Halves, MinSplitWork};
+use super::kernels::linalg::{matmul, matmul_serial};
+use super::kernels::math::vectorized;
+use super::kernels::rows::scatter_rows;
+use super::kernels::rows::{flat, flat_mut};
+use super::kernels::transpose::transposed_recurrent_weights;
+use crate::fast::FastReal;
 use crate::scratch::Gate;
 use ndarray::{s, Array2, ArrayView2, ArrayView3, ArrayViewMut2, ArrayViewMut3, Axis};
 use std::ops::Range;
@@ -19,6 +19,8 @@ use std::ops::Range;
 /// gradient in one product. Gate arrays are in the order input, forget,
 /// output, candidate.
 pub(super) struct LstmSteps<'a, A> {
+    /// From which size a step's sequences walk as two halves.
+    pub(super) split: MinSplitWork,
     pub(super) p: [&'a Gate<A>; 4],
     pub(super) g: [&'a mut Gate<A>; 4],
     /// Inputs, time-major `(T, n)`.
@@ -126,9 +128,9 @@ impl<A: Send + Sync> Halves for BackwardRows<'_, A> {
     }
 }
 
-impl<A: Real> Recurrence<A> for LstmSteps<'_, A> {
+impl<A: FastReal> Recurrence<A> for LstmSteps<'_, A> {
     /// The sequences are independent: a large batch walks as two halves,
-    /// side by side when the other core is free ([`super::halves`]).
+    /// side by side when the other core is free ([`super::kernels::halves`]).
     fn forward_chunk(&mut self, steps: Range<usize>, out: ArrayViewMut2<'_, A>) {
         let n = self.inputs.ncols();
         let h = self.hiddens.ncols();
@@ -139,7 +141,7 @@ impl<A: Real> Recurrence<A> for LstmSteps<'_, A> {
             tanh_cells: by_step(self.tanh_cells.view_mut(), n),
         };
         let p = self.p;
-        walk_halves(rows, n, split_point(n, 4 * h * h), |r| {
+        walk_halves(rows, n, split_point(n, 4 * h * h, self.split), |r| {
             walk_forward(p, steps.clone(), r)
         });
         copy_rows(
@@ -169,7 +171,7 @@ impl<A: Real> Recurrence<A> for LstmSteps<'_, A> {
             carry_c: self.carry_c.view_mut(),
         };
         let w_h_t = &self.w_h_t[..];
-        walk_halves(rows, n, split_point(n, 4 * h * h), |r| {
+        walk_halves(rows, n, split_point(n, 4 * h * h, self.split), |r| {
             walk_backward(w_h_t, steps.clone(), r)
         });
         if steps.start == 0 {
@@ -179,7 +181,7 @@ impl<A: Real> Recurrence<A> for LstmSteps<'_, A> {
 }
 
 /// Steps `steps` forward for the sequences of `r`.
-fn walk_forward<A: Real>(p: [&Gate<A>; 4], steps: Range<usize>, mut r: ForwardRows<'_, A>) {
+fn walk_forward<A: FastReal>(p: [&Gate<A>; 4], steps: Range<usize>, mut r: ForwardRows<'_, A>) {
     let [p_i, p_f, p_o, p_c] = p;
     for t in steps {
         let (h_done, mut h_rest) = r.hiddens.view_mut().split_at(Axis(0), t + 1);
@@ -232,7 +234,11 @@ fn walk_forward<A: Real>(p: [&Gate<A>; 4], steps: Range<usize>, mut r: ForwardRo
 }
 
 /// Steps `steps` back, last first, for the sequences of `r`.
-fn walk_backward<A: Real>(w_h_t: &[Array2<A>], steps: Range<usize>, mut r: BackwardRows<'_, A>) {
+fn walk_backward<A: FastReal>(
+    w_h_t: &[Array2<A>],
+    steps: Range<usize>,
+    mut r: BackwardRows<'_, A>,
+) {
     let [t_i, t_f, t_o, t_c] = w_h_t else {
         unreachable!("four gates")
     };
@@ -302,7 +308,7 @@ fn walk_backward<A: Real>(w_h_t: &[Array2<A>], steps: Range<usize>, mut r: Backw
     }
 }
 
-impl<A: Real> LstmSteps<'_, A> {
+impl<A: FastReal> LstmSteps<'_, A> {
     /// After the walk back (the call with `steps.start == 0`): every gate's
     /// weight gradients, all time steps at once, while the other core works
     /// on the output layer's.

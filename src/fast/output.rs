@@ -2,24 +2,15 @@
 //! \\(O = H W + b\\), and the row-major copy of its weight the engine's
 //! products read.
 
-use super::linalg::matmul_serial;
-use super::rows::add_to_rows;
-use super::transpose::transpose_into;
-use crate::real::Real;
+use super::kernels::linalg::matmul_serial;
+use super::kernels::rows::add_to_rows;
+use super::kernels::transpose::transpose_into;
+use crate::fast::FastReal;
 use ndarray::{Array2, ArrayView1, ArrayView2, ArrayViewMut2};
 
 /// The dense output layer \\(O = H W + b\\): `weight` `(width, q)` (any
 /// view: the concise dense layer passes its `(q, width)` weight transposed),
 /// `bias` `(q,)`.
-///
-/// ```
-/// use d2l_rnn::fast::engine::Output;
-/// use ndarray::{Array1, Array2};
-/// let dense_weight = Array2::<f32>::zeros((1027, 256)); // PyTorch's (out, in)
-/// let bias = Array1::<f32>::zeros(1027);
-/// let out = Output { weight: dense_weight.t(), bias: bias.view() };
-/// assert_eq!(out.weight.dim(), (256, 1027)); // (width, q)
-/// ```
 #[derive(Clone, Copy, Debug)]
 pub struct Output<'a, A> {
     /// \\(W\\), `(width, q)`.
@@ -28,7 +19,7 @@ pub struct Output<'a, A> {
     pub bias: ArrayView1<'a, A>,
 }
 
-impl<'a, A: Real> Output<'a, A> {
+impl<'a, A: FastReal> Output<'a, A> {
     /// Writes into `copy` whichever of \\(W\\) `(width, q)` and \\(W^\top\\)
     /// `(q, width)` is not row-major, as a row-major array.
     pub(crate) fn copy_other_orientation(&self, copy: &mut Array2<A>) {
@@ -92,5 +83,21 @@ impl<'a, A: Real> Output<'a, A> {
     pub(crate) fn logits_into(&self, h: ArrayView2<'_, A>, mut o: ArrayViewMut2<'_, A>) {
         matmul_serial(A::one(), &h, &self.weight, A::zero(), &mut o);
         add_to_rows(o, self.bias.view());
+    }
+}
+
+#[cfg(test)]
+mod examples {
+    #[test]
+    fn output_example() {
+        use crate::fast::engine::Output;
+        use ndarray::{Array1, Array2};
+        let dense_weight = Array2::<f32>::zeros((1027, 256)); // PyTorch's (out, in)
+        let bias = Array1::<f32>::zeros(1027);
+        let out = Output {
+            weight: dense_weight.t(),
+            bias: bias.view(),
+        };
+        assert_eq!(out.weight.dim(), (256, 1027)); // (width, q)
     }
 }

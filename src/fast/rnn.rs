@@ -1,20 +1,20 @@
 //! The from-scratch RNN's fast twin: the same network and the same numbers
 //! as [`crate::scratch::RnnScratch`] (a test compares them in f64), computed
-//! by the two-core [`super::engine`].
+//! by the two-core engine (`src/fast/engine.rs`).
 
 use super::engine::{copy_rows, Output, Parts, Pipeline, Recurrence};
-use super::math::{tanh_inplace, vectorized};
-use super::pipeline::chain_matmul;
-use super::rows::{accumulate, add_rows, flat, flat_mut};
-use super::transpose::transposed_copy;
-use crate::model::RecurrentModel;
-use crate::real::Real;
+use super::kernels::math::{tanh_inplace, vectorized};
+use super::kernels::pipeline::chain_matmul;
+use super::kernels::rows::{accumulate, add_rows, flat, flat_mut};
+use super::kernels::transpose::transposed_copy;
+use crate::fast::FastReal;
+use crate::model::{RecurrentModel, RecurrentModelExt};
 use crate::scratch::{GatedParams, RnnParams};
 use ndarray::{s, Array2, ArrayView1, ArrayView2, ArrayViewMut2, Axis};
 use std::ops::Range;
 
 /// The section's RNN as a fast trainable model: what [`crate::scratch::RnnScratch`]
-/// computes, pipelined over two cores by [`super::engine`].
+/// computes, pipelined over two cores by engine (`src/fast/engine.rs`).
 ///
 /// **Forward**, for inputs \\(x\\) `(batch_size n, num_steps T)` of indices:
 /// \\(A_t = W_{xh}\[x_{:,t}\] + H_{t-1} W_{hh} + b_h\\) (the one-hot product is a
@@ -64,7 +64,7 @@ pub struct RnnFast<A = f32> {
     engine: Pipeline<A>,
 }
 
-impl<A: Real> RnnFast<A> {
+impl<A: FastReal> RnnFast<A> {
     /// Wraps parameters (from [`crate::scratch::get_params`] or a checkpoint) into a model.
     pub fn new(params: RnnParams<A>) -> Self {
         let grads = RnnParams::zeros(params.vocab_size(), params.num_hiddens());
@@ -149,7 +149,7 @@ struct RnnSteps<'a, A> {
     w_h_t: &'a mut Array2<A>,
 }
 
-impl<A: Real> Recurrence<A> for RnnSteps<'_, A> {
+impl<A: FastReal> Recurrence<A> for RnnSteps<'_, A> {
     fn forward_chunk(&mut self, steps: Range<usize>, out: ArrayViewMut2<'_, A>) {
         let n = self.inputs.ncols();
         for t in steps.clone() {
@@ -236,7 +236,7 @@ impl<A: Real> Recurrence<A> for RnnSteps<'_, A> {
 
 /// One time step, \(H_t = \tanh(W_{xh}[x_t] + b_h + H_{t-1} W_{hh})\), written
 /// into `a` `(n, h)`; `xs` holds the `n` input indices, `h_prev` is `(n, h)`.
-fn recurrence_step<A: Real>(
+fn recurrence_step<A: FastReal>(
     p: &crate::scratch::Gate<A>,
     xs: ArrayView1<'_, usize>,
     h_prev: &ArrayView2<'_, A>,
@@ -270,7 +270,7 @@ impl RnnFast<f32> {
     }
 }
 
-impl<A: Real> RecurrentModel for RnnFast<A> {
+impl<A: FastReal> RecurrentModel for RnnFast<A> {
     type Elem = A;
     type State = Array2<A>;
     type Params = RnnParams<A>;
@@ -281,10 +281,6 @@ impl<A: Real> RecurrentModel for RnnFast<A> {
 
     fn begin_state(&self, batch_size: usize) -> Array2<A> {
         Array2::zeros((batch_size, self.params.num_hiddens()))
-    }
-
-    fn state_grad(&self) -> Array2<A> {
-        self.carry.clone()
     }
 
     fn forward(
@@ -300,15 +296,6 @@ impl<A: Real> RecurrentModel for RnnFast<A> {
         self.engine.logits()
     }
 
-    fn advance(&mut self, inputs: ArrayView2<'_, usize>, state: &mut Array2<A>) {
-        let (n, steps) = inputs.dim();
-        self.load(inputs, state);
-        let width = self.params.num_hiddens();
-        let mut parts = self.parts();
-        parts.engine.advance(steps, n, width, &mut parts.rec);
-        state.assign(&self.hiddens.slice(s![steps * n.., ..]));
-    }
-
     fn backward(&mut self, d_logits: ArrayView2<'_, A>) {
         self.parts().backward(d_logits);
     }
@@ -319,5 +306,11 @@ impl<A: Real> RecurrentModel for RnnFast<A> {
 
     fn params_and_grads(&mut self) -> (&mut RnnParams<A>, &mut RnnParams<A>) {
         (&mut self.params, &mut self.grads)
+    }
+}
+
+impl<A: FastReal> RecurrentModelExt for RnnFast<A> {
+    fn state_grad(&self) -> Array2<A> {
+        self.carry.clone()
     }
 }

@@ -5,7 +5,7 @@ use super::state::LayerState;
 use super::{ModelKind, RnnConfig};
 
 use crate::error::Result;
-use crate::model::Real;
+use crate::fast::FastReal;
 use std::fmt;
 
 /// One time step of one layer in one direction, forward: the inputs the
@@ -85,7 +85,7 @@ pub struct CellBackward<'a, A> {
 ///     dh: &mut dh, dc: &mut [], d_xw: &mut d_xw_only, d_hw: &mut [] });
 /// assert_eq!(d_xw_only, d_xw);
 /// ```
-pub trait Cell<A: Real>: Clone + fmt::Debug + Send + Sync + 'static {
+pub trait Cell<A: FastReal>: Clone + fmt::Debug + Send + Sync + 'static {
     /// Which cell this is.
     const KIND: ModelKind;
     /// Gate blocks stacked in the weights: 1 (RNN), 3 (GRU), 4 (LSTM).

@@ -3,7 +3,7 @@
 use super::recurrent::{Cell, CellBackward, CellForward, Recurrent};
 use super::{ModelKind, Nonlinearity, RnnConfig};
 use crate::error::{Error, Result};
-use crate::real::Real;
+use crate::fast::FastReal;
 use ndarray::Array3;
 
 /// The time step of [`Gru`], with PyTorch's gate order r, z, n in the
@@ -29,7 +29,7 @@ use ndarray::Array3;
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct GruCell;
 
-impl<A: Real> Cell<A> for GruCell {
+impl<A: FastReal> Cell<A> for GruCell {
     const KIND: ModelKind = ModelKind::Gru;
     const GATES: usize = 3;
     const CACHE: usize = 4; // r, z, n, h W_hnᵀ + b_hn

@@ -3,7 +3,8 @@
 
 use super::{intern, ModelKind, RnnConfig};
 
-use crate::model::{Parameters, Real};
+use crate::fast::FastReal;
+use crate::model::Parameters;
 use ndarray::{Array1, Array2, ArrayViewD, ArrayViewMutD};
 use ndarray_rand::rand::rngs::StdRng;
 use ndarray_rand::rand::{Rng, SeedableRng};
@@ -66,7 +67,7 @@ fn tensor_names(cfg: &RnnConfig, prefix: &str) -> Vec<&'static str> {
     names
 }
 
-impl<A: Real> RecurrentParams<A> {
+impl<A: FastReal> RecurrentParams<A> {
     /// Zeros (for gradients, or to load a checkpoint into).
     pub fn zeros(kind: ModelKind, cfg: &RnnConfig) -> Self {
         let gh = kind.gates() * cfg.hidden_size;

@@ -2,8 +2,9 @@
 
 use super::{intern, shape_str};
 use crate::error::{positive, Error, Result};
-use crate::fast::linalg::{matmul, matmul_with, Threads};
-use crate::model::{Parameters, Real};
+use crate::fast::kernels::linalg::{matmul, matmul_with, Threads};
+use crate::fast::FastReal;
+use crate::model::Parameters;
 use ndarray::{Array1, Array2, ArrayView2, ArrayViewD, ArrayViewMut2, ArrayViewMutD};
 use ndarray_rand::rand::rngs::StdRng;
 use ndarray_rand::rand::{Rng, SeedableRng};
@@ -30,7 +31,7 @@ pub struct LinearParams<A = f32> {
     names: [&'static str; 2],
 }
 
-impl<A: Real> LinearParams<A> {
+impl<A: FastReal> LinearParams<A> {
     /// The layer as the fast engine's output layer: \\(W^\top\\) `(in, out)` and \\(b\\).
     pub(crate) fn output(&self) -> crate::fast::engine::Output<'_, A> {
         crate::fast::engine::Output {
@@ -174,7 +175,7 @@ impl Linear<f32> {
     }
 }
 
-impl<A: Real> Linear<A> {
+impl<A: FastReal> Linear<A> {
     /// [`Linear::new`] for any element type.
     pub fn init(in_features: usize, out_features: usize, seed: u64) -> Result<Self> {
         positive("in_features", in_features)?;

@@ -4,7 +4,7 @@ use super::gru::{gates, gates_mut, no_nonlinearity, update1, zip1, zip2, zip3, z
 use super::recurrent::{Cell, CellBackward, CellForward, Recurrent};
 use super::{ModelKind, RnnConfig};
 use crate::error::Result;
-use crate::real::Real;
+use crate::fast::FastReal;
 use ndarray::Array3;
 
 /// The time step of [`Lstm`], with PyTorch's gate order i, f, g, o in the
@@ -28,7 +28,7 @@ use ndarray::Array3;
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct LstmCell;
 
-impl<A: Real> Cell<A> for LstmCell {
+impl<A: FastReal> Cell<A> for LstmCell {
     const KIND: ModelKind = ModelKind::Lstm;
     const GATES: usize = 4;
     const CACHE: usize = 5; // i, f, g, o, tanh(c_t)

@@ -6,8 +6,9 @@ use super::recurrent::{torch_repr, Cell, Engine, LayerState, Recurrent, Recurren
 use super::{ModelKind, RnnConfig};
 use crate::error::{positive, Error, Result};
 use crate::fast::engine::{Parts, Pipeline};
-use crate::model::{Parameters, Real, RecurrentModel};
-use ndarray::{s, Array2, ArrayView2, ArrayViewD, ArrayViewMutD};
+use crate::fast::FastReal;
+use crate::model::{Parameters, RecurrentModel, RecurrentModelExt};
+use ndarray::{Array2, ArrayView2, ArrayViewD, ArrayViewMutD};
 use std::fmt;
 
 /// The weights of an [`RNNModel`]: the recurrent layer's and the dense
@@ -48,7 +49,7 @@ impl<A> Parameters<A> for RNNModelParams<A> {
 /// The one-hot tensor is never built: its product with `weight_ih_l0` is a
 /// gather of columns, and the backward pass scatters into them. The dense
 /// layer runs chunk by chunk beside the recurrence, forward and backward, in
-/// the crate's one engine ([`crate::fast::engine`]).
+/// the crate's one engine (`src/fast/engine.rs`).
 ///
 /// It implements [`RecurrentModel`], so it trains through the one loop
 /// [`crate::train::train`] and writes text through [`crate::predict::predict_rnn`].
@@ -83,7 +84,7 @@ pub struct RNNModel<C, A = f32> {
     pipeline: Pipeline<A>,
 }
 
-impl<C: Cell<A>, A: Real> Clone for RNNModel<C, A> {
+impl<C: Cell<A>, A: FastReal> Clone for RNNModel<C, A> {
     fn clone(&self) -> Self {
         RNNModel {
             params: self.params.clone(),
@@ -94,7 +95,7 @@ impl<C: Cell<A>, A: Real> Clone for RNNModel<C, A> {
     }
 }
 
-impl<C: Cell<A>, A: Real> RNNModel<C, A> {
+impl<C: Cell<A>, A: FastReal> RNNModel<C, A> {
     /// The section's `RNNModel(rnn_layer, vocab_size)`: takes the layer (its
     /// weights included) and adds `dense`, initialised as PyTorch does
     /// (\\(U(-1/\sqrt{D h}, 1/\sqrt{D h})\\)) from `seed`. The layer's
@@ -128,6 +129,13 @@ impl<C: Cell<A>, A: Real> RNNModel<C, A> {
             rnn: engine,
             pipeline: Pipeline::default(),
         })
+    }
+
+    /// The same model with steps split in halves from `split` on (tests).
+    #[cfg(test)]
+    pub(crate) fn split_at(mut self, split: crate::fast::kernels::halves::MinSplitWork) -> Self {
+        self.rnn.split = split;
+        self
     }
 
     /// The recurrent layer's options.
@@ -209,7 +217,7 @@ impl<C: Cell<A>, A: Real> RNNModel<C, A> {
     }
 }
 
-impl<C: Cell<A>, A: Real> RecurrentModel for RNNModel<C, A> {
+impl<C: Cell<A>, A: FastReal> RecurrentModel for RNNModel<C, A> {
     type Elem = A;
     type State = C::State;
     type Params = RNNModelParams<A>;
@@ -237,32 +245,6 @@ impl<C: Cell<A>, A: Real> RecurrentModel for RNNModel<C, A> {
         self.pipeline.logits()
     }
 
-    /// The recurrent layer alone: the dense layer is skipped. A stacked or
-    /// bidirectional model goes one step per pass, as separate `forward` calls
-    /// would (a backward direction must not see later characters), so the state
-    /// is the same to the last bit either way.
-    ///
-    /// # Panics
-    /// As [`RecurrentModel::forward`].
-    fn advance(&mut self, inputs: ArrayView2<'_, usize>, state: &mut C::State) {
-        let cfg = &self.rnn.cfg;
-        let steps = inputs.ncols();
-        let width = if cfg.num_layers == 1 && !cfg.bidirectional {
-            steps.max(1)
-        } else {
-            1
-        };
-        for start in (0..steps).step_by(width) {
-            let part = inputs.slice(s![.., start..(start + width).min(steps)]);
-            let loaded = self.rnn.load_indices(part.t());
-            if let Err(e) = loaded.and_then(|()| self.rnn.check_state(state, false)) {
-                panic!("RNNModel::advance: {e}");
-            }
-            self.rnn.run_forward(&self.params.rnn, Some(state));
-            self.rnn.write_final_state(state);
-        }
-    }
-
     fn backward(&mut self, d_logits: ArrayView2<'_, A>) {
         assert!(
             self.rnn.is_ready() && d_logits.dim() == self.pipeline.logits().dim(),
@@ -271,10 +253,6 @@ impl<C: Cell<A>, A: Real> RecurrentModel for RNNModel<C, A> {
             self.pipeline.logits().dim()
         );
         self.parts(None).backward(d_logits);
-    }
-
-    fn state_grad(&self) -> C::State {
-        self.rnn.initial_state_grad()
     }
 
     fn params(&self) -> &RNNModelParams<A> {
@@ -286,7 +264,13 @@ impl<C: Cell<A>, A: Real> RecurrentModel for RNNModel<C, A> {
     }
 }
 
-impl<C: Cell<A>, A: Real> fmt::Display for RNNModel<C, A> {
+impl<C: Cell<A>, A: FastReal> RecurrentModelExt for RNNModel<C, A> {
+    fn state_grad(&self) -> C::State {
+        self.rnn.initial_state_grad()
+    }
+}
+
+impl<C: Cell<A>, A: FastReal> fmt::Display for RNNModel<C, A> {
     /// PyTorch's repr of the section's model.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
@@ -299,7 +283,7 @@ impl<C: Cell<A>, A: Real> fmt::Display for RNNModel<C, A> {
     }
 }
 
-impl<C: Cell<A>, A: Real> fmt::Debug for RNNModel<C, A> {
+impl<C: Cell<A>, A: FastReal> fmt::Debug for RNNModel<C, A> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Display::fmt(self, f)
     }

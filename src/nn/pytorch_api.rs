@@ -5,7 +5,7 @@ use super::recurrent::Cell;
 use super::RNNModel;
 use crate::data::{Corpus, Sampling, Vocab};
 use crate::error::Result;
-use crate::model::Real;
+use crate::fast::FastReal;
 use crate::optim::Adam;
 use crate::predict::predict_rnn;
 use crate::train::{print_event, train, History, TrainConfig};
@@ -26,7 +26,7 @@ use crate::train::{print_event, train, History, TrainConfig};
 /// assert!(text.starts_with("分开"));
 /// # Ok::<(), d2l_rnn::Error>(())
 /// ```
-pub fn predict_rnn_pytorch<C: Cell<A>, A: Real>(
+pub fn predict_rnn_pytorch<C: Cell<A>, A: FastReal>(
     prefix: &str,
     num_chars: usize,
     model: &mut RNNModel<C, A>,
@@ -79,7 +79,7 @@ pub fn concise_config() -> TrainConfig {
 /// assert_eq!(history.samples[0].text, "abcdabcda");
 /// # Ok::<(), d2l_rnn::Error>(())
 /// ```
-pub fn train_and_predict_rnn_pytorch<C: Cell<A>, A: Real>(
+pub fn train_and_predict_rnn_pytorch<C: Cell<A>, A: FastReal>(
     model: &mut RNNModel<C, A>,
     corpus: &Corpus,
     cfg: &TrainConfig,

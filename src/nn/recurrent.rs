@@ -10,7 +10,8 @@ pub use super::state::LayerState;
 use super::{ModelKind, RnnConfig};
 
 use crate::error::Result;
-use crate::model::{Parameters, Real};
+use crate::fast::FastReal;
+use crate::model::Parameters;
 use ndarray::{s, Array3, ArrayView2, ArrayView3, Axis};
 use std::fmt;
 
@@ -43,7 +44,7 @@ pub struct Recurrent<C, A = f32> {
     engine: Engine<C, A>,
 }
 
-impl<C: Cell<A>, A: Real> Clone for Recurrent<C, A> {
+impl<C: Cell<A>, A: FastReal> Clone for Recurrent<C, A> {
     fn clone(&self) -> Self {
         Recurrent {
             params: self.params.clone(),
@@ -62,7 +63,7 @@ impl<C: Cell<f32>> Recurrent<C, f32> {
     }
 }
 
-impl<C: Cell<A>, A: Real> Recurrent<C, A> {
+impl<C: Cell<A>, A: FastReal> Recurrent<C, A> {
     /// [`Recurrent::new`] for any element type (`f64` for gradient checks):
     /// `Recurrent::<GruCell, f64>::init(cfg, seed)`.
     pub fn init(cfg: RnnConfig, seed: u64) -> Result<Self> {
@@ -265,14 +266,14 @@ pub(crate) fn torch_repr(kind: ModelKind, cfg: &RnnConfig) -> String {
     s + ")"
 }
 
-impl<C: Cell<A>, A: Real> fmt::Display for Recurrent<C, A> {
+impl<C: Cell<A>, A: FastReal> fmt::Display for Recurrent<C, A> {
     /// PyTorch's repr, e.g. `GRU(1027, 256, num_layers=2)`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&torch_repr(C::KIND, &self.engine.cfg))
     }
 }
 
-impl<C: Cell<A>, A: Real> fmt::Debug for Recurrent<C, A> {
+impl<C: Cell<A>, A: FastReal> fmt::Debug for Recurrent<C, A> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let shapes: Vec<String> = self
             .params

@@ -3,7 +3,7 @@
 use super::recurrent::{Cell, CellBackward, CellForward, Recurrent};
 use super::{ModelKind, Nonlinearity, RnnConfig};
 use crate::error::Result;
-use crate::real::Real;
+use crate::fast::FastReal;
 use ndarray::Array3;
 
 /// The time step of [`Rnn`]:
@@ -20,7 +20,7 @@ pub struct RnnCell {
     pub nonlinearity: Nonlinearity,
 }
 
-impl<A: Real> Cell<A> for RnnCell {
+impl<A: FastReal> Cell<A> for RnnCell {
     const KIND: ModelKind = ModelKind::Rnn;
     const GATES: usize = 1;
     const CACHE: usize = 0; // h_t is enough

@@ -1,6 +1,6 @@
 //! A layer's state as PyTorch shapes it: `h`, or `(h, c)` for the LSTM.
 
-use crate::model::Real;
+use crate::fast::FastReal;
 use ndarray::{Array3, ArrayView3, ArrayViewMut3};
 use std::fmt;
 
@@ -26,7 +26,7 @@ pub trait LayerState<A>: Clone + fmt::Debug + Send + Sync + crate::model::Parame
     fn part_mut(&mut self, p: usize) -> ArrayViewMut3<'_, A>;
 }
 
-impl<A: Real> LayerState<A> for Array3<A> {
+impl<A: FastReal> LayerState<A> for Array3<A> {
     const NAMES: &'static [&'static str] = &["h"];
     fn zeros(shape: (usize, usize, usize)) -> Self {
         Array3::zeros(shape)
@@ -39,7 +39,7 @@ impl<A: Real> LayerState<A> for Array3<A> {
     }
 }
 
-impl<A: Real> LayerState<A> for (Array3<A>, Array3<A>) {
+impl<A: FastReal> LayerState<A> for (Array3<A>, Array3<A>) {
     const NAMES: &'static [&'static str] = &["h", "c"];
     fn zeros(shape: (usize, usize, usize)) -> Self {
         (Array3::zeros(shape), Array3::zeros(shape))

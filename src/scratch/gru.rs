@@ -9,7 +9,7 @@
 use super::gate::GatedParams;
 use super::gru_params::GruParams;
 use super::steps::{sigmoid, stack_steps, step_rows, time_steps};
-use crate::model::RecurrentModel;
+use crate::model::{RecurrentModel, RecurrentModelExt};
 use crate::real::Real;
 use ndarray::{Array2, ArrayView2, Axis};
 
@@ -239,15 +239,17 @@ impl<A: Real> RecurrentModel for GruScratch<A> {
         self.d_state = d_h_next;
     }
 
-    fn state_grad(&self) -> Array2<A> {
-        self.d_state.clone()
-    }
-
     fn params(&self) -> &GruParams<A> {
         &self.params
     }
 
     fn params_and_grads(&mut self) -> (&mut GruParams<A>, &mut GruParams<A>) {
         (&mut self.params, &mut self.grads)
+    }
+}
+
+impl<A: Real> RecurrentModelExt for GruScratch<A> {
+    fn state_grad(&self) -> Array2<A> {
+        self.d_state.clone()
     }
 }

@@ -5,7 +5,7 @@
 use super::gate::GatedParams;
 use super::lstm_params::LstmParams;
 use super::steps::{sigmoid, stack_steps, step_rows, time_steps};
-use crate::model::RecurrentModel;
+use crate::model::{RecurrentModel, RecurrentModelExt};
 use crate::real::Real;
 use ndarray::{Array2, ArrayView2, Axis};
 
@@ -271,15 +271,17 @@ impl<A: Real> RecurrentModel for LstmScratch<A> {
         self.d_state = (d_h_next, d_c_next);
     }
 
-    fn state_grad(&self) -> LstmState<A> {
-        self.d_state.clone()
-    }
-
     fn params(&self) -> &LstmParams<A> {
         &self.params
     }
 
     fn params_and_grads(&mut self) -> (&mut LstmParams<A>, &mut LstmParams<A>) {
         (&mut self.params, &mut self.grads)
+    }
+}
+
+impl<A: Real> RecurrentModelExt for LstmScratch<A> {
+    fn state_grad(&self) -> LstmState<A> {
+        self.d_state.clone()
     }
 }

@@ -4,7 +4,7 @@
 use super::gate::GatedParams;
 use super::rnn_params::RnnParams;
 use super::steps::{stack_steps, step_rows, time_steps};
-use crate::model::RecurrentModel;
+use crate::model::{RecurrentModel, RecurrentModelExt};
 use crate::real::Real;
 use ndarray::{Array2, ArrayView2, Axis};
 
@@ -183,15 +183,17 @@ impl<A: Real> RecurrentModel for RnnScratch<A> {
         self.d_state = d_h_next;
     }
 
-    fn state_grad(&self) -> Array2<A> {
-        self.d_state.clone()
-    }
-
     fn params(&self) -> &RnnParams<A> {
         &self.params
     }
 
     fn params_and_grads(&mut self) -> (&mut RnnParams<A>, &mut RnnParams<A>) {
         (&mut self.params, &mut self.grads)
+    }
+}
+
+impl<A: Real> RecurrentModelExt for RnnScratch<A> {
+    fn state_grad(&self) -> Array2<A> {
+        self.d_state.clone()
     }
 }

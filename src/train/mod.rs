@@ -14,6 +14,7 @@ pub use memory::{available_memory, Footprint, ModelShape};
 
 use crate::data::{data_iter, Corpus, Sampling};
 use crate::error::{positive, Error, Result};
+use crate::fast::FastReal;
 use crate::loss::{perplexity, softmax_cross_entropy};
 use crate::model::RecurrentModel;
 use crate::optim::{grad_clipping, Optimizer, Sgd};
@@ -106,6 +107,7 @@ pub fn train<M, O>(
 ) -> Result<History>
 where
     M: RecurrentModel,
+    M::Elem: FastReal,
     O: Optimizer<M::Elem>,
 {
     cfg.validate()?;
@@ -255,7 +257,10 @@ pub fn evaluate_perplexity<M: RecurrentModel>(
     model: &mut M,
     text: &[usize],
     num_steps: usize,
-) -> f64 {
+) -> f64
+where
+    M::Elem: FastReal,
+{
     let mut state = model.begin_state(1);
     let (mut loss_sum, mut count) = (0.0f64, 0usize);
     let inputs = &text[..text.len().saturating_sub(1)];
@@ -303,7 +308,10 @@ pub fn train_and_predict_rnn<M: RecurrentModel>(
     build: impl FnOnce(usize, usize, u64) -> M,
     corpus: &Corpus,
     cfg: &TrainConfig,
-) -> Result<(M, History)> {
+) -> Result<(M, History)>
+where
+    M::Elem: FastReal,
+{
     positive("num_hiddens", cfg.num_hiddens)?;
     let mut model = build(corpus.vocab_size(), cfg.num_hiddens, cfg.seed);
     let history = train(

@@ -3,7 +3,7 @@
 //! every entry of the initial state.
 
 use d2l_rnn::loss::softmax_cross_entropy;
-use d2l_rnn::model::{Parameters, RecurrentModel};
+use d2l_rnn::model::{Parameters, RecurrentModelExt};
 use ndarray::{Array2, ArrayD};
 
 /// Step of the central differences.
@@ -14,7 +14,7 @@ pub const TOL: f64 = 1e-4;
 pub const FLOOR: f64 = 1e-6;
 
 /// Mean cross-entropy of `model` on `(x, y)` from the state `s0`.
-pub fn loss<M: RecurrentModel<Elem = f64>>(
+pub fn loss<M: RecurrentModelExt<Elem = f64>>(
     model: &mut M,
     x: &Array2<usize>,
     y: &Array2<usize>,
@@ -35,7 +35,7 @@ pub struct Analytic {
 }
 
 /// Loss, then every gradient, of one forward/backward pass from `s0`.
-pub fn analytic<M: RecurrentModel<Elem = f64>>(
+pub fn analytic<M: RecurrentModelExt<Elem = f64>>(
     model: &mut M,
     x: &Array2<usize>,
     y: &Array2<usize>,
@@ -99,7 +99,7 @@ impl Report {
 
 /// Compares `expected` with central differences for every parameter entry
 /// (`W_hh[3]`, flat index) and every initial-state entry (`H_0[3]`).
-pub fn compare<M: RecurrentModel<Elem = f64>>(
+pub fn compare<M: RecurrentModelExt<Elem = f64>>(
     model: &mut M,
     x: &Array2<usize>,
     y: &Array2<usize>,
@@ -112,7 +112,7 @@ pub fn compare<M: RecurrentModel<Elem = f64>>(
 /// [`compare`] with another floor for the relative error: a mini-batch of
 /// many rows has gradients that shrink with the row count (the loss is a
 /// mean) while the differences' rounding noise (about 1e-10 here) does not.
-pub fn compare_with_floor<M: RecurrentModel<Elem = f64>>(
+pub fn compare_with_floor<M: RecurrentModelExt<Elem = f64>>(
     model: &mut M,
     x: &Array2<usize>,
     y: &Array2<usize>,
@@ -158,7 +158,7 @@ pub fn compare_with_floor<M: RecurrentModel<Elem = f64>>(
 }
 
 /// [`analytic`], then [`compare`].
-pub fn check<M: RecurrentModel<Elem = f64>>(
+pub fn check<M: RecurrentModelExt<Elem = f64>>(
     model: &mut M,
     x: &Array2<usize>,
     y: &Array2<usize>,
@@ -171,7 +171,7 @@ pub fn check<M: RecurrentModel<Elem = f64>>(
 /// The check must be able to fail: spoil the analytic entry `index` of the
 /// tensor `name` by 0.1 % (ten times [`TOL`]) and require that exactly that
 /// entry, `"{name}[{index}]"`, is reported.
-pub fn assert_spoiled_entry_is_caught<M: RecurrentModel<Elem = f64>>(
+pub fn assert_spoiled_entry_is_caught<M: RecurrentModelExt<Elem = f64>>(
     model: &mut M,
     x: &Array2<usize>,
     y: &Array2<usize>,

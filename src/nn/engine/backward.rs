@@ -5,16 +5,16 @@ use crate::nn::cell::{Cell, CellBackward};
 use crate::nn::layer_params::{CellWeights, RecurrentParams};
 use crate::nn::state::LayerState;
 
-use crate::fast::halves::{cut, cut_mut, split_point, walk_halves, Halves};
-use crate::fast::linalg::{matmul, matmul_serial};
-use crate::fast::math::vectorized;
-use crate::fast::rows::{add_rows, add_rows_at, sum_rows_into};
-use crate::fast::transpose::transpose_padded_into;
-use crate::model::Real;
+use crate::fast::kernels::halves::{cut, cut_mut, split_point, walk_halves, Halves};
+use crate::fast::kernels::linalg::{matmul, matmul_serial};
+use crate::fast::kernels::math::vectorized;
+use crate::fast::kernels::rows::{add_rows, add_rows_at, sum_rows_into};
+use crate::fast::kernels::transpose::transpose_padded_into;
+use crate::fast::FastReal;
 use ndarray::{s, Array2, ArrayView1, ArrayView2, ArrayViewMut1, ArrayViewMut2, Axis};
 use std::ops::Range;
 
-impl<C: Cell<A>, A: Real> Engine<C, A> {
+impl<C: Cell<A>, A: FastReal> Engine<C, A> {
     /// Gradient of the initial state after [`Engine::run_backward`].
     pub(crate) fn initial_state_grad(&self) -> C::State {
         let mut st = C::State::zeros(self.cfg.state_shape(self.batch));
@@ -105,7 +105,7 @@ impl<C: Cell<A>, A: Real> Engine<C, A> {
             w_hh: &w.weight_hh,
             hidden: hs,
         };
-        let half = split_point(n, gh * hs);
+        let half = split_point(n, gh * hs, self.split);
         for k in ks.rev() {
             let t = if d == 0 { k } else { steps - 1 - k };
             let h_all = buf.h.as_slice().expect("standard layout");
@@ -322,7 +322,7 @@ impl<A: Send + Sync> Halves for BackRows<'_, A> {
     }
 }
 
-impl<C: Cell<A>, A: Real> BackWeights<'_, C, A> {
+impl<C: Cell<A>, A: FastReal> BackWeights<'_, C, A> {
     /// \\(\partial h_t\\) = arriving + carried, the cell backward, then
     /// \\(\partial h_{t-1}\\) = the cell's direct part + \\(\partial(hw)\, W_{hh}\\).
     fn step(&self, s: BackRows<'_, A>) {

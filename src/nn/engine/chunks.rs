@@ -1,5 +1,5 @@
 //! The recurrent layers as the fast engine's [`Recurrence`]: how
-//! [`super::super::RNNModel`] runs through [`crate::fast::engine::Pipeline`].
+//! [`super::super::RNNModel`] runs through the crate's one engine (`src/fast/engine.rs`).
 //!
 //! With one direction, the last layer's walk is cut into the engine's
 //! chunks (the layers below it run whole on the first chunk, since the last
@@ -13,7 +13,7 @@
 
 use super::Engine;
 use crate::fast::engine::Recurrence;
-use crate::model::Real;
+use crate::fast::FastReal;
 use crate::nn::cell::Cell;
 use crate::nn::layer_params::RecurrentParams;
 use ndarray::{s, ArrayView2, ArrayViewMut2};
@@ -21,7 +21,7 @@ use std::ops::Range;
 
 /// A layer stack with its weights, gradients and initial state, for one
 /// forward and backward pass through the engine.
-pub(crate) struct LayerSteps<'a, C: Cell<A>, A: Real> {
+pub(crate) struct LayerSteps<'a, C: Cell<A>, A: FastReal> {
     pub(crate) engine: &'a mut Engine<C, A>,
     pub(crate) p: &'a RecurrentParams<A>,
     pub(crate) g: &'a mut RecurrentParams<A>,
@@ -29,14 +29,14 @@ pub(crate) struct LayerSteps<'a, C: Cell<A>, A: Real> {
     pub(crate) state: Option<&'a C::State>,
 }
 
-impl<C: Cell<A>, A: Real> LayerSteps<'_, C, A> {
+impl<C: Cell<A>, A: FastReal> LayerSteps<'_, C, A> {
     /// Whether the last layer's steps come in time order (one direction).
     fn chunked(&self) -> bool {
         !self.engine.cfg.bidirectional
     }
 }
 
-impl<C: Cell<A>, A: Real> Recurrence<A> for LayerSteps<'_, C, A> {
+impl<C: Cell<A>, A: FastReal> Recurrence<A> for LayerSteps<'_, C, A> {
     fn forward_chunk(&mut self, steps: Range<usize>, mut out: ArrayViewMut2<'_, A>) {
         let (total, n) = self.engine.steps_batch();
         let last = self.engine.cfg.num_layers - 1;

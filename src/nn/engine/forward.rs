@@ -5,16 +5,16 @@ use crate::nn::cell::{Cell, CellForward};
 use crate::nn::layer_params::RecurrentParams;
 use crate::nn::state::LayerState;
 
-use crate::fast::halves::{cut, cut_mut, split_point, walk_halves, Halves};
-use crate::fast::linalg::{matmul, matmul_serial};
-use crate::fast::math::vectorized;
-use crate::fast::rows::{add_to_rows, gather_rows};
-use crate::fast::transpose::transposed_copy_padded;
-use crate::model::Real;
+use crate::fast::kernels::halves::{cut, cut_mut, split_point, walk_halves, Halves};
+use crate::fast::kernels::linalg::{matmul, matmul_serial};
+use crate::fast::kernels::math::vectorized;
+use crate::fast::kernels::rows::{add_to_rows, gather_rows};
+use crate::fast::kernels::transpose::transposed_copy_padded;
+use crate::fast::FastReal;
 use ndarray::{s, Array1, ArrayView2, ArrayViewMut2, Axis};
 use std::ops::Range;
 
-impl<C: Cell<A>, A: Real> Engine<C, A> {
+impl<C: Cell<A>, A: FastReal> Engine<C, A> {
     /// Runs every layer over the loaded input from `state` (zeros when `None`).
     pub(crate) fn run_forward(&mut self, p: &RecurrentParams<A>, state: Option<&C::State>) {
         for l in 0..self.cfg.num_layers {
@@ -43,7 +43,7 @@ impl<C: Cell<A>, A: Real> Engine<C, A> {
         let w = &p.cells[l * dirs + d];
         // One-hot input: row r of X W_ihᵀ is column idx[r] of W_ih (a gather),
         // read as a row of W_ihᵀ (transposed once, tile by tile, into rows
-        // padded off 4 KiB strides: 30 % faster for the section's LSTM).
+        // padded off 4 KiB strides, whose rows would otherwise share cache sets).
         if l == 0 && self.one_hot {
             let w_t = transposed_copy_padded(&w.weight_ih, &mut self.w_ih_t);
             gather_rows(buf.xw.view_mut(), w_t, &w.bias_ih, &self.idx0);
@@ -76,7 +76,7 @@ impl<C: Cell<A>, A: Real> Engine<C, A> {
 
     /// Layer `l`, direction `d`, processing steps `ks` (step `k` reads time
     /// `k`, or `T - 1 - k` for direction 1), after [`Engine::begin_dir`].
-    /// A large step's rows run as two halves ([`crate::fast::halves`]).
+    /// A large step's rows run as two halves ([`crate::fast::kernels::halves`]).
     pub(crate) fn forward_steps(
         &mut self,
         p: &RecurrentParams<A>,
@@ -97,7 +97,7 @@ impl<C: Cell<A>, A: Real> Engine<C, A> {
             bias_hh: self.cfg.bias.then_some(&w.bias_hh),
             hidden: hs,
         };
-        let half = split_point(n, gh * hs);
+        let half = split_point(n, gh * hs, self.split);
         for k in ks {
             let t = if d == 0 { k } else { steps - 1 - k };
             let xw = &buf.xw.as_slice().expect("standard layout")[t * n * gh..(t + 1) * n * gh];
@@ -207,7 +207,7 @@ impl<A: Send + Sync> Halves for StepRows<'_, A> {
     }
 }
 
-impl<C: Cell<A>, A: Real> StepWeights<'_, C, A> {
+impl<C: Cell<A>, A: FastReal> StepWeights<'_, C, A> {
     /// \(h_{t-1} W_{hh}^\top + b_{hh}\) for these rows, then the cell.
     fn forward(&self, s: StepRows<'_, A>) {
         let (hs, gh) = (self.hidden, C::GATES * self.hidden);

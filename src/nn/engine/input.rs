@@ -6,10 +6,10 @@ use crate::nn::shape_str;
 use crate::nn::state::LayerState;
 
 use crate::error::Result;
-use crate::model::Real;
+use crate::fast::FastReal;
 use ndarray::{s, Array2, Array3, ArrayView2, ArrayView3, Axis};
 
-impl<C: Cell<A>, A: Real> Engine<C, A> {
+impl<C: Cell<A>, A: FastReal> Engine<C, A> {
     fn check_steps_batch(&self, steps: usize, batch: usize, shape: &[usize]) -> Result<()> {
         if steps == 0 || batch == 0 {
             let layout = if self.cfg.batch_first {

@@ -3,7 +3,7 @@
 //! [`Cell`]. The buffers and shapes are here; feeding inputs in
 //! [`input`], the pass forward in [`forward`], the pass back in [`backward`];
 //! how an [`super::RNNModel`]'s layers run through the crate's one engine
-//! ([`crate::fast::engine`]) in [`chunks`].
+//! (`src/fast/engine.rs`) in [`chunks`].
 
 mod backward;
 mod chunks;
@@ -17,7 +17,8 @@ use super::state::LayerState;
 use super::RnnConfig;
 
 use crate::error::Error;
-use crate::model::Real;
+use crate::fast::kernels::halves::MinSplitWork;
+use crate::fast::FastReal;
 use ndarray::{Array2, ArrayView2, ArrayViewMut2};
 
 /// Buffers of one direction of one layer, kept between calls.
@@ -45,7 +46,7 @@ pub(crate) struct DirBuffers<A> {
     /// Scratch `(n, H)`.
     d_h: Array2<A>,
     /// \\(W_{hh}^\top\\) row-major, `(H, G H + pad)`, copied before each walk
-    /// forward; the first `G H` columns are used ([`crate::fast::transpose::row_padding`]).
+    /// forward; the first `G H` columns are used ([`crate::fast::kernels::transpose::row_padding`]).
     w_hh_t: Array2<A>,
 }
 
@@ -82,6 +83,8 @@ pub(crate) struct Engine<C, A> {
     /// its gradient's rows before the scatter's transpose.
     pub(crate) w_ih_t: Array2<A>,
     pub(crate) layers: Vec<LayerBuffers<A>>,
+    /// From which size a step's sequences walk as two halves.
+    pub(crate) split: MinSplitWork,
 }
 
 pub(crate) fn invalid(name: &'static str, value: String, hint: String) -> Error {
@@ -98,7 +101,7 @@ pub(super) fn prev_next<A>(s: &mut [A], k: usize, len: usize) -> (&[A], &mut [A]
     (&before[k * len..], &mut after[..len])
 }
 
-impl<C: Cell<A>, A: Real> Engine<C, A> {
+impl<C: Cell<A>, A: FastReal> Engine<C, A> {
     pub(crate) fn new(cfg: RnnConfig, cell: C) -> Self {
         Engine {
             cfg,
@@ -112,6 +115,7 @@ impl<C: Cell<A>, A: Real> Engine<C, A> {
             d_x0: empty(),
             w_ih_t: empty(),
             layers: Vec::new(),
+            split: MinSplitWork::default(),
         }
     }
 

@@ -3,13 +3,13 @@
 //! tiled copy otherwise) and the blocked parameter passes of clipping and
 //! the optimisers.
 
-use d2l_rnn::fast::transpose::{
+use super::transpose::{
     row_padding, transpose_into, transpose_padded_into, transposed_copy, transposed_copy_padded,
 };
-use d2l_rnn::fast::update::{self, BLOCK};
-use d2l_rnn::model::Parameters;
-use d2l_rnn::optim::{grad_clipping, Adam, Optimizer, Sgd};
-use d2l_rnn::scratch::{GatedParams, RnnParams};
+use super::update::{self, BLOCK};
+use crate::model::Parameters;
+use crate::optim::{grad_clipping, Adam, Optimizer, Sgd};
+use crate::scratch::{GatedParams, RnnParams};
 use ndarray::{s, Array2, ArrayD, ArrayViewD};
 
 fn numbered<A: From<u16>>(m: usize, n: usize) -> Array2<A> {

@@ -11,9 +11,9 @@
 //! completes every item, and each item's numbers do not depend on which
 //! thread computed them.
 
-use crate::fast::linalg::matmul_serial;
-use crate::fast::rows::sum_rows_serial;
-use crate::real::Real;
+use crate::fast::kernels::linalg::matmul_serial;
+use crate::fast::kernels::rows::sum_rows_serial;
+use crate::fast::FastReal;
 use ndarray::{s, ArrayView2, ArrayViewMut1, ArrayViewMut2, Axis};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard};
@@ -26,11 +26,6 @@ pub const CHUNK_ROWS: usize = 160;
 
 /// Time steps per chunk for a batch of `batch_size` rows:
 /// \\(\max(1, \lfloor 160 / n \rfloor)\\).
-///
-/// ```
-/// assert_eq!(d2l_rnn::fast::pipeline::chunk_steps(32), 5);
-/// assert_eq!(d2l_rnn::fast::pipeline::chunk_steps(1000), 1);
-/// ```
 pub fn chunk_steps(batch_size: usize) -> usize {
     (CHUNK_ROWS / batch_size.max(1)).max(1)
 }
@@ -42,16 +37,7 @@ pub fn chunk_steps(batch_size: usize) -> usize {
 /// `C` are cut in two halves for `rayon::join`, so that a core waiting in
 /// [`Flags::wait`] takes one half. Each element is summed by one serial
 /// product either way.
-///
-/// ```
-/// use ndarray::Array2;
-/// let a = Array2::from_elem((32, 1024), 0.5f32);
-/// let b = Array2::from_elem((1024, 1024), 0.25f32);
-/// let mut c = Array2::zeros((32, 1024));
-/// d2l_rnn::fast::pipeline::chain_matmul(1.0, &a.view(), &b.view(), 0.0, &mut c.view_mut());
-/// assert!(c.iter().all(|&v| v == 128.0));
-/// ```
-pub fn chain_matmul<A: Real>(
+pub fn chain_matmul<A: FastReal>(
     alpha: A,
     a: &ArrayView2<'_, A>,
     b: &ArrayView2<'_, A>,
@@ -73,11 +59,6 @@ pub fn chain_matmul<A: Real>(
 }
 
 /// Work items `0..len`, handed out once each, in order.
-///
-/// ```
-/// let q = d2l_rnn::fast::pipeline::Queue::new(2);
-/// assert_eq!((q.claim(), q.claim(), q.claim()), (Some(0), Some(1), None));
-/// ```
 #[derive(Debug)]
 pub struct Queue {
     next: AtomicUsize,
@@ -103,22 +84,10 @@ impl Queue {
 /// How long [`Flags::wait_idle_first`] finds no work before it runs its
 /// own task: longer than the gaps between the pieces a walk shares out (a
 /// few microseconds), shorter than the pieces (tens).
-///
-/// ```
-/// use d2l_rnn::fast::pipeline::IDLE_BEFORE_TASK;
-/// assert_eq!(IDLE_BEFORE_TASK.as_micros(), 20);
-/// ```
 pub const IDLE_BEFORE_TASK: Duration = Duration::from_micros(20);
 
 /// One "done" flag per chunk; setting a flag publishes every write made
 /// before it to the thread that sees it set.
-///
-/// ```
-/// let f = d2l_rnn::fast::pipeline::Flags::new(3);
-/// f.set(1);
-/// assert!(f.is_set(1) && !f.is_set(0));
-/// f.wait(1); // returns at once
-/// ```
 #[derive(Debug)]
 pub struct Flags(Vec<AtomicBool>);
 
@@ -152,19 +121,6 @@ impl Flags {
     /// work for [`IDLE_BEFORE_TASK`] (or not at all, when chunk `i` is done
     /// first): a thread with a task of its own that is not urgent puts it
     /// after the work others share out, gaps between their pieces included.
-    ///
-    /// ```
-    /// use d2l_rnn::fast::pipeline::Flags;
-    /// // Nothing else to do: after 20 µs the task runs (here it sets the flag).
-    /// let f = Flags::new(1);
-    /// f.wait_idle_first(0, || f.set(0));
-    /// // One thread, offered the setter's job: it runs that, the flag is set,
-    /// // and it was never idle.
-    /// let (g, mut ran) = (Flags::new(1), false);
-    /// let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
-    /// pool.install(|| rayon::join(|| g.wait_idle_first(0, || ran = true), || g.set(0)));
-    /// assert!(f.is_set(0) && g.is_set(0) && !ran);
-    /// ```
     pub fn wait_idle_first(&self, i: usize, idle: impl FnOnce()) {
         let mut idle = Some(idle);
         let (mut spins, mut idle_since) = (0u32, None);
@@ -191,11 +147,6 @@ impl Flags {
 
 /// Locks a chunk's mutex; a poisoned lock (a panic on the other thread,
 /// which `rayon::join` re-raises anyway) still hands out the data.
-///
-/// ```
-/// let m = std::sync::Mutex::new(3);
-/// assert_eq!(*d2l_rnn::fast::pipeline::lock(&m), 3);
-/// ```
 pub fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
@@ -211,19 +162,6 @@ const GRAD_BLOCK: usize = 128;
 ///
 /// `weight` may be any view, a transposed one included (the from-scratch
 /// \\(W_{hq}\\) is stored `(in, out)`).
-///
-/// ```
-/// use d2l_rnn::fast::pipeline::DenseGradBlocks;
-/// use ndarray::{array, Array1, Array2};
-/// let x = array![[1.0f32, 2.0], [3.0, 4.0]];          // (rows, in)
-/// let dy = array![[1.0f32, 0.0, 2.0], [0.0, 1.0, 1.0]]; // (rows, out)
-/// let (mut w, mut b) = (Array2::zeros((3, 2)), Array1::zeros(3));
-/// let blocks = DenseGradBlocks::new(w.view_mut(), b.view_mut(), x.view(), dy.view());
-/// rayon::join(|| blocks.work(), || blocks.work());
-/// drop(blocks);
-/// assert_eq!(w, dy.t().dot(&x));
-/// assert_eq!(b, array![1.0, 1.0, 3.0]);
-/// ```
 pub struct DenseGradBlocks<'a, A> {
     blocks: Vec<Mutex<(ArrayViewMut2<'a, A>, ArrayViewMut1<'a, A>)>>,
     queue: Queue,
@@ -231,7 +169,7 @@ pub struct DenseGradBlocks<'a, A> {
     dy: ArrayView2<'a, A>,
 }
 
-impl<'a, A: Real> DenseGradBlocks<'a, A> {
+impl<'a, A: FastReal> DenseGradBlocks<'a, A> {
     /// Blocks of `weight` `(out, in)` and `bias` `(out,)` for the layer input
     /// `x` `(rows, in)` and output gradient `dy` `(rows, out)`.
     pub fn new(
@@ -269,5 +207,87 @@ impl<'a, A: Real> DenseGradBlocks<'a, A> {
             matmul_serial(A::one(), &dy.t(), &self.x, A::zero(), w);
             sum_rows_serial(bias.view_mut(), dy);
         }
+    }
+}
+
+#[cfg(test)]
+mod examples {
+    #[test]
+    fn chunk_steps_example() {
+        assert_eq!(crate::fast::kernels::pipeline::chunk_steps(32), 5);
+        assert_eq!(crate::fast::kernels::pipeline::chunk_steps(1000), 1);
+    }
+
+    #[test]
+    fn chain_matmul_example() {
+        use ndarray::Array2;
+        let a = Array2::from_elem((32, 1024), 0.5f32);
+        let b = Array2::from_elem((1024, 1024), 0.25f32);
+        let mut c = Array2::zeros((32, 1024));
+        crate::fast::kernels::pipeline::chain_matmul(
+            1.0,
+            &a.view(),
+            &b.view(),
+            0.0,
+            &mut c.view_mut(),
+        );
+        assert!(c.iter().all(|&v| v == 128.0));
+    }
+
+    #[test]
+    fn queue_example() {
+        let q = crate::fast::kernels::pipeline::Queue::new(2);
+        assert_eq!((q.claim(), q.claim(), q.claim()), (Some(0), Some(1), None));
+    }
+
+    #[test]
+    fn idle_before_task_example() {
+        use crate::fast::kernels::pipeline::IDLE_BEFORE_TASK;
+        assert_eq!(IDLE_BEFORE_TASK.as_micros(), 20);
+    }
+
+    #[test]
+    fn flags_example() {
+        let f = crate::fast::kernels::pipeline::Flags::new(3);
+        f.set(1);
+        assert!(f.is_set(1) && !f.is_set(0));
+        f.wait(1); // returns at once
+    }
+
+    #[test]
+    fn wait_idle_first_example() {
+        use crate::fast::kernels::pipeline::Flags;
+        // Nothing else to do: after 20 µs the task runs (here it sets the flag).
+        let f = Flags::new(1);
+        f.wait_idle_first(0, || f.set(0));
+        // One thread, offered the setter's job: it runs that, the flag is set,
+        // and it was never idle.
+        let (g, mut ran) = (Flags::new(1), false);
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build()
+            .unwrap();
+        pool.install(|| rayon::join(|| g.wait_idle_first(0, || ran = true), || g.set(0)));
+        assert!(f.is_set(0) && g.is_set(0) && !ran);
+    }
+
+    #[test]
+    fn lock_example() {
+        let m = std::sync::Mutex::new(3);
+        assert_eq!(*crate::fast::kernels::pipeline::lock(&m), 3);
+    }
+
+    #[test]
+    fn densegradblocks_example() {
+        use crate::fast::kernels::pipeline::DenseGradBlocks;
+        use ndarray::{array, Array1, Array2};
+        let x = array![[1.0f32, 2.0], [3.0, 4.0]]; // (rows, in)
+        let dy = array![[1.0f32, 0.0, 2.0], [0.0, 1.0, 1.0]]; // (rows, out)
+        let (mut w, mut b) = (Array2::zeros((3, 2)), Array1::zeros(3));
+        let blocks = DenseGradBlocks::new(w.view_mut(), b.view_mut(), x.view(), dy.view());
+        rayon::join(|| blocks.work(), || blocks.work());
+        drop(blocks);
+        assert_eq!(w, dy.t().dot(&x));
+        assert_eq!(b, array![1.0, 1.0, 3.0]);
     }
 }

@@ -8,7 +8,17 @@
 //! order of operations on every path, so vectorising changes the speed, not
 //! the numbers.
 
-pub use crate::real::Exp;
+/// \\(e^x\\), \\(\tanh x\\) and \\(\sigma(x)\\) as the fast engine computes
+/// them: polynomials for `f32`, the standard library's functions for `f64`
+/// (below).
+pub trait Exp: Copy {
+    /// \\(e^x\\); NaN stays NaN.
+    fn exp_fast(self) -> Self;
+    /// \\(\tanh x\\); NaN stays NaN.
+    fn tanh_fast(self) -> Self;
+    /// The logistic function \\(\sigma(x) = 1 / (1 + e^{-x})\\).
+    fn sigmoid_fast(self) -> Self;
+}
 
 impl Exp for f64 {
     fn exp_fast(self) -> f64 {
@@ -29,14 +39,6 @@ impl Exp for f32 {
     /// a degree-7 polynomial for \\(e^r\\), then \\(2^n\\) built from its bits.
     /// Relative error below 3e-7 on \\([-87, 88]\\); inputs below -87 give
     /// \\(e^{-87}\\), above 88 give \\(e^{88}\\).
-    ///
-    /// ```
-    /// use d2l_rnn::fast::math::Exp;
-    /// for x in [-80.0f32, -3.7, -0.5, 0.0, 0.25, 10.0, 88.0] {
-    ///     assert!((x.exp_fast() - x.exp()).abs() <= 3e-7 * x.exp());
-    /// }
-    /// assert!(f32::NAN.exp_fast().is_nan());
-    /// ```
     #[inline(always)]
     fn exp_fast(self) -> f32 {
         const LOG2E: f32 = std::f32::consts::LOG2_E;
@@ -66,14 +68,6 @@ impl Exp for f32 {
     /// term is below 1e-7 of the result); above, \\(1 - 2 / (e^{2|x|} + 1)\\);
     /// the sign is copied from \\(x\\). Both are computed and one is
     /// selected, so the loop has no branch. Relative error below 1e-6.
-    ///
-    /// ```
-    /// use d2l_rnn::fast::math::Exp;
-    /// for x in [-9.0f32, -1.5, -0.4, -0.01, 0.0, 1e-6, 0.39, 0.41, 2.0, 30.0] {
-    ///     assert!((x.tanh_fast() - x.tanh()).abs() <= 1e-6 * x.tanh().abs());
-    /// }
-    /// assert!(f32::NAN.tanh_fast().is_nan());
-    /// ```
     #[inline(always)]
     fn tanh_fast(self) -> f32 {
         let a = self.abs();
@@ -93,14 +87,6 @@ impl Exp for f32 {
     }
 
     /// \\(1 / (1 + e^{-x})\\) with [`Exp::exp_fast`].
-    ///
-    /// ```
-    /// use d2l_rnn::fast::math::Exp;
-    /// for x in [-30.0f32, -2.0, 0.0, 0.5, 9.0] {
-    ///     let exact = 1.0 / (1.0 + (-x as f64).exp());
-    ///     assert!((x.sigmoid_fast() as f64 - exact).abs() <= 1e-6 * exact);
-    /// }
-    /// ```
     #[inline(always)]
     fn sigmoid_fast(self) -> f32 {
         1.0 / (1.0 + (-self).exp_fast())
@@ -114,13 +100,7 @@ impl Exp for f32 {
 ///
 /// Mark the closure `#[inline(always)]`: a closure the compiler keeps as a
 /// function of its own is compiled without AVX2, and its loops fall back to
-/// 4-wide SSE (the crate's closures all did, until the disassembly showed it).
-///
-/// ```
-/// let xs = vec![0.5f32; 100];
-/// let s = d2l_rnn::fast::math::vectorized(#[inline(always)] || xs.iter().map(|x| x * 2.0).sum::<f32>());
-/// assert_eq!(s, 100.0);
-/// ```
+/// 4-wide SSE.
 #[inline(always)]
 pub fn vectorized<R>(f: impl FnOnce() -> R) -> R {
     #[cfg(target_arch = "x86_64")]
@@ -149,12 +129,6 @@ pub fn vectorized<R>(f: impl FnOnce() -> R) -> R {
 }
 
 /// `x <- tanh x` for every element of a slice, vectorised.
-///
-/// ```
-/// let mut x = [0.0f32, 1.0, -1.0];
-/// d2l_rnn::fast::math::tanh_inplace(&mut x);
-/// assert!((x[1] - 0.761_594_2).abs() < 1e-6 && x[1] == -x[2] && x[0] == 0.0);
-/// ```
 pub fn tanh_inplace<A: Exp>(xs: &mut [A]) {
     vectorized(
         #[inline(always)]
@@ -190,5 +164,52 @@ mod tests {
             "sigmoid: worst relative error {worst_sigmoid:e}"
         );
         assert_eq!(0.0f32.tanh_fast(), 0.0);
+    }
+}
+
+#[cfg(test)]
+mod examples {
+    #[test]
+    fn exp_fast_example() {
+        use crate::fast::kernels::math::Exp;
+        for x in [-80.0f32, -3.7, -0.5, 0.0, 0.25, 10.0, 88.0] {
+            assert!((x.exp_fast() - x.exp()).abs() <= 3e-7 * x.exp());
+        }
+        assert!(f32::NAN.exp_fast().is_nan());
+    }
+
+    #[test]
+    fn tanh_fast_example() {
+        use crate::fast::kernels::math::Exp;
+        for x in [-9.0f32, -1.5, -0.4, -0.01, 0.0, 1e-6, 0.39, 0.41, 2.0, 30.0] {
+            assert!((x.tanh_fast() - x.tanh()).abs() <= 1e-6 * x.tanh().abs());
+        }
+        assert!(f32::NAN.tanh_fast().is_nan());
+    }
+
+    #[test]
+    fn sigmoid_fast_example() {
+        use crate::fast::kernels::math::Exp;
+        for x in [-30.0f32, -2.0, 0.0, 0.5, 9.0] {
+            let exact = 1.0 / (1.0 + (-x as f64).exp());
+            assert!((x.sigmoid_fast() as f64 - exact).abs() <= 1e-6 * exact);
+        }
+    }
+
+    #[test]
+    fn vectorized_example() {
+        let xs = vec![0.5f32; 100];
+        let s = crate::fast::kernels::math::vectorized(
+            #[inline(always)]
+            || xs.iter().map(|x| x * 2.0).sum::<f32>(),
+        );
+        assert_eq!(s, 100.0);
+    }
+
+    #[test]
+    fn tanh_inplace_example() {
+        let mut x = [0.0f32, 1.0, -1.0];
+        crate::fast::kernels::math::tanh_inplace(&mut x);
+        assert!((x[1] - 0.761_594_2).abs() < 1e-6 && x[1] == -x[2] && x[0] == 0.0);
     }
 }

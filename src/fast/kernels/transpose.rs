@@ -8,7 +8,7 @@
 //! instead of one value at a time; elsewhere it copies value by value, tile
 //! by tile.
 
-use crate::real::Real;
+use crate::fast::FastReal;
 use crate::scratch::Gate;
 use ndarray::{s, Array2, ArrayView2, ArrayViewMut2};
 #[cfg(target_arch = "x86_64")]
@@ -16,13 +16,6 @@ use std::any::TypeId;
 use std::ops::Range;
 
 /// `dst = srcᵀ` ([`transpose_into`]), resizing `dst` first when its shape differs.
-///
-/// ```
-/// use ndarray::{array, Array2};
-/// let mut t = Array2::zeros((0, 0));
-/// d2l_rnn::fast::transpose::transposed_copy(&array![[1.0f32, 2.0]], &mut t);
-/// assert_eq!(t, array![[1.0], [2.0]]);
-/// ```
 pub fn transposed_copy<A: Copy + Send + Sync + num_traits::Zero + 'static>(
     src: &Array2<A>,
     dst: &mut Array2<A>,
@@ -37,7 +30,10 @@ pub fn transposed_copy<A: Copy + Send + Sync + num_traits::Zero + 'static>(
 /// gate), for a walk back through time that multiplies by them once a step:
 /// a row-major matrix packs faster than a transposed view, and the product's
 /// numbers are the same.
-pub(crate) fn transposed_recurrent_weights<A: Real>(gates: &[&Gate<A>], out: &mut Vec<Array2<A>>) {
+pub(crate) fn transposed_recurrent_weights<A: FastReal>(
+    gates: &[&Gate<A>],
+    out: &mut Vec<Array2<A>>,
+) {
     out.resize_with(gates.len(), || Array2::zeros((0, 0)));
     for (t, gate) in out.iter_mut().zip(gates) {
         transposed_copy(&gate.w_h, t);
@@ -52,14 +48,6 @@ const TILE: usize = 32;
 const TILE_SIMD: usize = 16;
 
 /// `dst = srcᵀ`: `src` `(m, n)`, `dst` `(n, m)`.
-///
-/// ```
-/// use ndarray::{array, Array2};
-/// let src = Array2::from_shape_fn((40, 70), |(i, j)| (i * 70 + j) as f32);
-/// let mut dst = Array2::zeros((70, 40));
-/// d2l_rnn::fast::transpose::transpose_into(src.view(), dst.view_mut());
-/// assert_eq!(dst, src.t());
-/// ```
 pub fn transpose_into<A: Copy + Send + Sync + 'static>(
     src: ArrayView2<'_, A>,
     mut dst: ArrayViewMut2<'_, A>,
@@ -83,13 +71,6 @@ pub fn transpose_into<A: Copy + Send + Sync + 'static>(
 /// `cols` values are a multiple of 4 KiB, else none. Rows 4 KiB apart share
 /// the same L1 cache sets; gemm reading such a right operand for a product
 /// of a few rows (a step of a walk through time) loses 10–25 %.
-///
-/// ```
-/// use d2l_rnn::fast::transpose::row_padding;
-/// assert_eq!(row_padding::<f32>(1024), 16); // the section's LSTM: 4 gates of 256
-/// assert_eq!(row_padding::<f32>(768), 0); // its GRU
-/// assert_eq!(row_padding::<f64>(512), 8);
-/// ```
 pub fn row_padding<A>(cols: usize) -> usize {
     let size = std::mem::size_of::<A>().max(1);
     if cols > 0 && (cols * size) % 4096 == 0 {
@@ -104,15 +85,6 @@ pub fn row_padding<A>(cols: usize) -> usize {
 /// differs; returns those columns (the padding is left as it was). A right
 /// operand of small products (see [`row_padding`]): the same values as
 /// [`transposed_copy`], only the row stride differs.
-///
-/// ```
-/// use ndarray::{array, Array2};
-/// let w = Array2::from_shape_fn((1024, 3), |(i, j)| (i * 3 + j) as f32);
-/// let mut buf = Array2::zeros((0, 0));
-/// let t = d2l_rnn::fast::transpose::transposed_copy_padded(&w, &mut buf);
-/// assert_eq!((t.dim(), t.strides()), ((3, 1024), &[1040, 1][..]));
-/// assert_eq!((t[[2, 1023]], t[[1, 5]]), (3071.0, 16.0));
-/// ```
 pub fn transposed_copy_padded<'a, A: Copy + Send + Sync + num_traits::Zero + 'static>(
     src: &Array2<A>,
     dst: &'a mut Array2<A>,
@@ -132,14 +104,6 @@ pub fn transposed_copy_padded<'a, A: Copy + Send + Sync + num_traits::Zero + 'st
 /// `dst = ` the transpose of the first `cols` columns of `src` (a buffer
 /// [`transposed_copy_padded`] filled, say: rows padded past the matrix),
 /// `dst` `(cols, src.nrows())`.
-///
-/// ```
-/// use ndarray::{array, Array2};
-/// let padded = array![[1.0f32, 2.0, 9.0], [3.0, 4.0, 9.0]]; // a (2, 2) matrix, rows of 3
-/// let mut t = Array2::zeros((2, 2));
-/// d2l_rnn::fast::transpose::transpose_padded_into(&padded, 2, t.view_mut());
-/// assert_eq!(t, array![[1.0, 3.0], [2.0, 4.0]]);
-/// ```
 pub fn transpose_padded_into<A: Copy + Send + Sync + 'static>(
     src: &Array2<A>,
     cols: usize,
@@ -295,9 +259,7 @@ mod avx {
         };
         // Walk along the rows whose length is a multiple of 4 KiB (their
         // lines share cache sets and would not survive a second visit); if
-        // both or neither are, along the destination's rows. Measured on
-        // (1024, 1027), (1027, 1024), (1024, 256), (256, 1027): 1.1-2.6x
-        // faster than always one way.
+        // both or neither are, along the destination's rows.
         const SET_STRIDE: usize = 1024;
         if ls % SET_STRIDE == 0 && ld % SET_STRIDE != 0 {
             for i in (0..m16).step_by(T) {
@@ -363,5 +325,52 @@ mod avx {
                 _mm256_storeu_ps(dst.add(k * ld), v);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod examples {
+    #[test]
+    fn transposed_copy_example() {
+        use ndarray::{array, Array2};
+        let mut t = Array2::zeros((0, 0));
+        crate::fast::kernels::transpose::transposed_copy(&array![[1.0f32, 2.0]], &mut t);
+        assert_eq!(t, array![[1.0], [2.0]]);
+    }
+
+    #[test]
+    fn transpose_into_example() {
+        use ndarray::Array2;
+        let src = Array2::from_shape_fn((40, 70), |(i, j)| (i * 70 + j) as f32);
+        let mut dst = Array2::zeros((70, 40));
+        crate::fast::kernels::transpose::transpose_into(src.view(), dst.view_mut());
+        assert_eq!(dst, src.t());
+    }
+
+    #[test]
+    fn row_padding_example() {
+        use crate::fast::kernels::transpose::row_padding;
+        assert_eq!(row_padding::<f32>(1024), 16); // the section's LSTM: 4 gates of 256
+        assert_eq!(row_padding::<f32>(768), 0); // its GRU
+        assert_eq!(row_padding::<f64>(512), 8);
+    }
+
+    #[test]
+    fn transposed_copy_padded_example() {
+        use ndarray::Array2;
+        let w = Array2::from_shape_fn((1024, 3), |(i, j)| (i * 3 + j) as f32);
+        let mut buf = Array2::zeros((0, 0));
+        let t = crate::fast::kernels::transpose::transposed_copy_padded(&w, &mut buf);
+        assert_eq!((t.dim(), t.strides()), ((3, 1024), &[1040, 1][..]));
+        assert_eq!((t[[2, 1023]], t[[1, 5]]), (3071.0, 16.0));
+    }
+
+    #[test]
+    fn transpose_padded_into_example() {
+        use ndarray::{array, Array2};
+        let padded = array![[1.0f32, 2.0, 9.0], [3.0, 4.0, 9.0]]; // a (2, 2) matrix, rows of 3
+        let mut t = Array2::zeros((2, 2));
+        crate::fast::kernels::transpose::transpose_padded_into(&padded, 2, t.view_mut());
+        assert_eq!(t, array![[1.0, 3.0], [2.0, 4.0]]);
     }
 }

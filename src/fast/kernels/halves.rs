@@ -9,47 +9,31 @@
 //! the numbers are the same bit for bit, split or not.
 
 use ndarray::{ArrayView2, ArrayView3, ArrayViewMut2, ArrayViewMut3};
-use std::sync::atomic::{AtomicUsize, Ordering};
 
-/// Multiply-adds a step must have before it is split, unless changed by
-/// [`set_min_split_work`]: a `rayon::join` that another core takes costs
-/// about a microsecond; below this, a step takes well under 20 microseconds.
-///
-/// ```
-/// // The section's GRU step (32 rows, 3 gates of 256 x 256) is split.
-/// assert!(32 * 3 * 256 * 256 >= d2l_rnn::fast::halves::MIN_SPLIT_WORK);
-/// ```
+/// Multiply-adds a step must have before it is split: a `rayon::join` that
+/// another core takes costs about a microsecond; below this, a step takes
+/// well under 20 microseconds. (The section's GRU step, 32 rows of 3 gates
+/// of 256 x 256, is split.)
 pub const MIN_SPLIT_WORK: usize = 1 << 21;
 
-static MIN_WORK: AtomicUsize = AtomicUsize::new(MIN_SPLIT_WORK);
+/// The multiply-adds from which a model splits its steps: a field of each
+/// model's engine, [`MIN_SPLIT_WORK`] by default; tests set `0` (every step
+/// of two rows or more) or `usize::MAX` (none). The numbers are the same
+/// either way; only the speed changes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MinSplitWork(pub usize);
 
-/// Sets the multiply-adds from which a step is split (for tests and
-/// benchmarks: `0` splits every step of two rows or more, `usize::MAX`
-/// none). The numbers are the same either way; only the speed changes.
-///
-/// ```
-/// use d2l_rnn::fast::halves::{set_min_split_work, split_point, MIN_SPLIT_WORK};
-/// set_min_split_work(usize::MAX);
-/// assert_eq!(split_point(32, 256 * 1024), 32);
-/// set_min_split_work(MIN_SPLIT_WORK);
-/// ```
-pub fn set_min_split_work(work: usize) {
-    MIN_WORK.store(work, Ordering::Relaxed);
+impl Default for MinSplitWork {
+    fn default() -> Self {
+        MinSplitWork(MIN_SPLIT_WORK)
+    }
 }
 
 /// Rows of the first half of a step of `batch` rows that costs
 /// `per_row` multiply-adds a row, or `batch` when the step is too small to
-/// split.
-///
-/// ```
-/// use d2l_rnn::fast::halves::split_point;
-/// assert_eq!(split_point(32, 256 * 1024), 16); // the section's LSTM step
-/// assert_eq!(split_point(1, 256 * 1024), 1); // writing text: one sequence
-/// assert_eq!(split_point(32, 8 * 8), 32); // a toy model
-/// ```
-pub fn split_point(batch: usize, per_row: usize) -> usize {
-    let min = MIN_WORK.load(Ordering::Relaxed);
-    if batch >= 2 && batch.saturating_mul(per_row) >= min {
+/// split (below `min`).
+pub fn split_point(batch: usize, per_row: usize, min: MinSplitWork) -> usize {
+    if batch >= 2 && batch.saturating_mul(per_row) >= min.0 {
         batch / 2
     } else {
         batch
@@ -106,4 +90,20 @@ pub(crate) fn by_step_ro<'a, A>(a: ArrayView2<'a, A>, n: usize) -> ArrayView3<'a
     let (rows, h) = a.dim();
     a.into_shape_with_order((rows / n.max(1), n, h))
         .expect("a standard-layout buffer of whole steps")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{split_point, MinSplitWork, MIN_SPLIT_WORK};
+
+    #[test]
+    fn large_steps_split_in_halves_and_small_ones_stay_whole() {
+        let default = MinSplitWork::default();
+        const { assert!(32 * 3 * 256 * 256 >= MIN_SPLIT_WORK) }; // the section's GRU step
+        assert_eq!(split_point(32, 256 * 1024, default), 16); // the section's LSTM step
+        assert_eq!(split_point(1, 256 * 1024, default), 1); // writing text: one sequence
+        assert_eq!(split_point(32, 8 * 8, default), 32); // a toy model
+        assert_eq!(split_point(32, 256 * 1024, MinSplitWork(usize::MAX)), 32);
+        assert_eq!(split_point(2, 1, MinSplitWork(0)), 1);
+    }
 }

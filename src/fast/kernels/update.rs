@@ -10,31 +10,19 @@
 //! does not either: one thread or two give the same numbers bit for bit.
 
 use super::math::vectorized;
-use crate::real::Real;
+use crate::fast::FastReal;
 use ndarray::{ArrayViewD, ArrayViewMutD, Zip};
 use rayon::prelude::*;
 
 /// Values per block: 16384 `f32` are 64 KiB, a few microseconds of work,
 /// far more than the cost of handing a block to a thread.
-///
-/// ```
-/// // The section's RNN: 1027 x 256 input weights alone make 17 blocks.
-/// assert_eq!((1027 * 256 + d2l_rnn::fast::update::BLOCK - 1) / d2l_rnn::fast::update::BLOCK, 17);
-/// ```
 pub const BLOCK: usize = 1 << 14;
 
 /// \\(\sum_i g_i^2\\) over every value of every tensor, in `f64`.
 ///
 /// Each block sums into eight lanes (value \\(j\\) into lane \\(j \bmod 8\\)),
 /// the lanes are added in order, then the blocks in order.
-///
-/// ```
-/// use ndarray::{array, ArrayViewD};
-/// let (a, b) = (array![3.0f32, 4.0], array![[12.0f32]]);
-/// let tensors: Vec<ArrayViewD<f32>> = vec![a.view().into_dyn(), b.view().into_dyn()];
-/// assert_eq!(d2l_rnn::fast::update::sum_of_squares(&tensors), 169.0);
-/// ```
-pub fn sum_of_squares<A: Real>(tensors: &[ArrayViewD<'_, A>]) -> f64 {
+pub fn sum_of_squares<A: FastReal>(tensors: &[ArrayViewD<'_, A>]) -> f64 {
     let mut blocks: Vec<&[A]> = Vec::new();
     let mut strided = 0.0;
     for t in tensors {
@@ -56,13 +44,13 @@ pub fn sum_of_squares<A: Real>(tensors: &[ArrayViewD<'_, A>]) -> f64 {
 }
 
 #[inline(always)]
-fn square<A: Real>(v: A) -> f64 {
+fn square<A: FastReal>(v: A) -> f64 {
     let v = v.to_f64().unwrap_or(f64::NAN);
     v * v
 }
 
 #[inline(always)]
-fn block_squares<A: Real>(block: &[A]) -> f64 {
+fn block_squares<A: FastReal>(block: &[A]) -> f64 {
     let mut lanes = [0.0f64; 8];
     let chunks = block.chunks_exact(8);
     let rest = chunks.remainder();
@@ -76,7 +64,7 @@ fn block_squares<A: Real>(block: &[A]) -> f64 {
 
 /// `x = f(x, a)` for every value of the paired tensors (same shapes), block
 /// by block on the thread pool: the one loop of scaling and SGD.
-fn update_with<A: Real>(
+fn update_with<A: FastReal>(
     xs: &mut [ArrayViewMutD<'_, A>],
     others: &[ArrayViewD<'_, A>],
     f: impl Fn(A, A) -> A + Sync,
@@ -109,14 +97,7 @@ fn update_with<A: Real>(
 }
 
 /// \\(g \leftarrow s\, g\\) for every value of every tensor.
-///
-/// ```
-/// use ndarray::array;
-/// let mut g = array![[1.0f32, -2.0]];
-/// d2l_rnn::fast::update::scale(&mut [g.view_mut().into_dyn()], 0.5);
-/// assert_eq!(g, array![[0.5, -1.0]]);
-/// ```
-pub fn scale<A: Real>(tensors: &mut [ArrayViewMutD<'_, A>], s: A) {
+pub fn scale<A: FastReal>(tensors: &mut [ArrayViewMutD<'_, A>], s: A) {
     let mut work: Vec<&mut [A]> = Vec::new();
     for t in tensors.iter_mut() {
         if t.is_standard_layout() {
@@ -137,26 +118,16 @@ pub fn scale<A: Real>(tensors: &mut [ArrayViewMutD<'_, A>], s: A) {
 ///
 /// # Panics
 /// If `grads` does not hold one tensor of the same shape for each of `params`.
-///
-/// ```
-/// use ndarray::array;
-/// let (mut w, g) = (array![1.0f32, 1.0], array![0.5f32, -2.0]);
-/// d2l_rnn::fast::update::descend(&mut [w.view_mut().into_dyn()], &[g.view().into_dyn()], 0.5);
-/// assert_eq!(w, array![0.75, 2.0]);
-/// ```
-pub fn descend<A: Real>(params: &mut [ArrayViewMutD<'_, A>], grads: &[ArrayViewD<'_, A>], lr: A) {
+pub fn descend<A: FastReal>(
+    params: &mut [ArrayViewMutD<'_, A>],
+    grads: &[ArrayViewD<'_, A>],
+    lr: A,
+) {
     update_with(params, grads, move |w, g| w - lr * g);
 }
 
 /// The constants of one Adam step: decay rates, their complements, the step
 /// size \\(\eta / (1 - \beta_1^t)\\), \\(\sqrt{1 - \beta_2^t}\\) and \\(\epsilon\\).
-///
-/// ```
-/// // PyTorch's defaults at step t = 1 with lr 1e-3: both bias corrections are 1 - beta.
-/// let c = d2l_rnn::fast::update::AdamStep { betas: (0.9f32, 0.999), complements: (0.1, 0.001),
-///     step_size: 1e-3 / 0.1, bias_correction2_sqrt: 0.001f32.sqrt(), eps: 1e-8 };
-/// assert!((c.step_size - 0.01).abs() < 1e-9);
-/// ```
 #[derive(Clone, Copy, Debug)]
 pub struct AdamStep<A> {
     /// \\(\beta_1\\), \\(\beta_2\\).
@@ -180,20 +151,7 @@ pub struct AdamStep<A> {
 /// # Panics
 /// If `grads`, `m` and `v` do not each hold one tensor of the same shape for
 /// each of `params`.
-///
-/// ```
-/// use d2l_rnn::fast::update::{adam, AdamStep};
-/// use ndarray::{array, ArrayD};
-/// let (mut w, g) = (array![1.0f32].into_dyn(), array![2.0f32].into_dyn());
-/// let (mut m, mut v) = (ArrayD::zeros(w.raw_dim()), ArrayD::zeros(w.raw_dim()));
-/// let c = AdamStep { betas: (0.5, 0.5), complements: (0.5, 0.5), step_size: 0.25,
-///     bias_correction2_sqrt: 1.0, eps: 0.0 };
-/// adam(&mut [w.view_mut()], &[g.view()], &mut [m.view_mut()], &mut [v.view_mut()], c);
-/// // m = 1, v = 2, w = 1 - 0.25 * 1 / sqrt(2)
-/// assert_eq!((m[0], v[0]), (1.0, 2.0));
-/// assert_eq!(w[0], 1.0 - 0.25 * (1.0 / 2f32.sqrt()));
-/// ```
-pub fn adam<A: Real>(
+pub fn adam<A: FastReal>(
     params: &mut [ArrayViewMutD<'_, A>],
     grads: &[ArrayViewD<'_, A>],
     m: &mut [ArrayViewMutD<'_, A>],
@@ -262,7 +220,7 @@ fn same_shapes<'a>(
 
 /// One value's Adam step, in the order of operations of [`adam`].
 #[inline(always)]
-fn adam_one<A: Real>(w: &mut A, g: A, m: &mut A, v: &mut A, c: &AdamStep<A>) {
+fn adam_one<A: FastReal>(w: &mut A, g: A, m: &mut A, v: &mut A, c: &AdamStep<A>) {
     let ((b1, b2), (c1, c2)) = (c.betas, c.complements);
     *m = b1 * *m + c1 * g;
     *v = b2 * *v + c2 * g * g;
@@ -277,4 +235,82 @@ fn standard<'a, A>(t: &'a ArrayViewD<'_, A>) -> &'a [A] {
 /// [`standard`], writable.
 fn standard_mut<'a, A>(t: &'a mut ArrayViewMutD<'_, A>) -> &'a mut [A] {
     t.as_slice_mut().expect("a tensor of standard layout")
+}
+
+#[cfg(test)]
+mod examples {
+    #[test]
+    fn block_example() {
+        // The section's RNN: 1027 x 256 input weights alone make 17 blocks.
+        assert_eq!((1027 * 256usize).div_ceil(super::BLOCK), 17);
+    }
+
+    #[test]
+    fn sum_of_squares_example() {
+        use ndarray::{array, ArrayViewD};
+        let (a, b) = (array![3.0f32, 4.0], array![[12.0f32]]);
+        let tensors: Vec<ArrayViewD<f32>> = vec![a.view().into_dyn(), b.view().into_dyn()];
+        assert_eq!(
+            crate::fast::kernels::update::sum_of_squares(&tensors),
+            169.0
+        );
+    }
+
+    #[test]
+    fn scale_example() {
+        use ndarray::array;
+        let mut g = array![[1.0f32, -2.0]];
+        crate::fast::kernels::update::scale(&mut [g.view_mut().into_dyn()], 0.5);
+        assert_eq!(g, array![[0.5, -1.0]]);
+    }
+
+    #[test]
+    fn descend_example() {
+        use ndarray::array;
+        let (mut w, g) = (array![1.0f32, 1.0], array![0.5f32, -2.0]);
+        crate::fast::kernels::update::descend(
+            &mut [w.view_mut().into_dyn()],
+            &[g.view().into_dyn()],
+            0.5,
+        );
+        assert_eq!(w, array![0.75, 2.0]);
+    }
+
+    #[test]
+    fn adamstep_example() {
+        // PyTorch's defaults at step t = 1 with lr 1e-3: both bias corrections are 1 - beta.
+        let c = crate::fast::kernels::update::AdamStep {
+            betas: (0.9f32, 0.999),
+            complements: (0.1, 0.001),
+            step_size: 1e-3 / 0.1,
+            bias_correction2_sqrt: 0.001f32.sqrt(),
+            eps: 1e-8,
+        };
+        assert!((c.step_size - 0.01).abs() < 1e-9);
+    }
+
+    #[test]
+    fn adam_example() {
+        use crate::fast::kernels::update::{adam, AdamStep};
+        use ndarray::{array, ArrayD};
+        let (mut w, g) = (array![1.0f32].into_dyn(), array![2.0f32].into_dyn());
+        let (mut m, mut v) = (ArrayD::zeros(w.raw_dim()), ArrayD::zeros(w.raw_dim()));
+        let c = AdamStep {
+            betas: (0.5, 0.5),
+            complements: (0.5, 0.5),
+            step_size: 0.25,
+            bias_correction2_sqrt: 1.0,
+            eps: 0.0,
+        };
+        adam(
+            &mut [w.view_mut()],
+            &[g.view()],
+            &mut [m.view_mut()],
+            &mut [v.view_mut()],
+            c,
+        );
+        // m = 1, v = 2, w = 1 - 0.25 * 1 / sqrt(2)
+        assert_eq!((m[0], v[0]), (1.0, 2.0));
+        assert_eq!(w[0], 1.0 - 0.25 * (1.0 / 2f32.sqrt()));
+    }
 }

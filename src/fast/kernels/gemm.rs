@@ -1,7 +1,7 @@
 //! gemm's f32 and f64 kernels, called without the `gemm` facade crate (which would also
 //! build complex-number kernels this crate never uses): [`Gemm`] for `f32` and `f64`.
 
-use crate::real::{Gemm, Threads};
+use super::linalg::{Gemm, Threads};
 
 /// A matrix operand for gemm's kernels: pointer, column stride, row stride.
 type Operand<T> = (*const T, isize, isize);
@@ -115,8 +115,8 @@ mod tests {
     /// in the destination, the left and the right operand, against a plain loop.
     #[test]
     fn gemm_kernels_handle_every_layout() {
-        use crate::fast::linalg::matmul;
-        use crate::real::{Gemm, Threads};
+        use super::super::linalg::{Gemm, Threads};
+        use crate::fast::kernels::linalg::matmul;
         let (m, k, n) = (37, 29, 41); // large enough for the gemm path
         let a = Array2::from_shape_fn((m, k), |(i, j)| ((i * 7 + j * 3) % 13) as f64 - 6.0);
         let b = Array2::from_shape_fn((k, n), |(i, j)| ((i * 5 + j * 11) % 17) as f64 - 8.0);

@@ -1,13 +1,13 @@
-//! The one engine (`d2l_rnn::fast::engine`) runs every model: its numbers do
-//! not depend on the number of threads nor on whether a step's sequences are
+//! The one engine ([`super::engine`]) runs every model: its numbers do not
+//! depend on the number of threads nor on whether a step's sequences are
 //! walked as two halves, and the from-scratch RNN's do not depend on how the
 //! time axis is cut into chunks.
 
-use d2l_rnn::fast::halves::{set_min_split_work, MIN_SPLIT_WORK};
-use d2l_rnn::fast::{GruFast, LstmFast, RnnFast};
-use d2l_rnn::model::{Parameters, RecurrentModel};
-use d2l_rnn::nn::{GruCell, LstmCell, RNNModel, Recurrent, RnnCell, RnnConfig};
-use d2l_rnn::scratch::{get_gru_params, get_lstm_params, get_params};
+use super::kernels::halves::MinSplitWork;
+use super::{GruFast, LstmFast, RnnFast};
+use crate::model::{Parameters, RecurrentModel};
+use crate::nn::{GruCell, LstmCell, RNNModel, Recurrent, RnnCell, RnnConfig};
+use crate::scratch::{get_gru_params, get_lstm_params, get_params};
 use ndarray::Array2;
 
 /// The loss, the logits and every gradient after one forward and backward pass.
@@ -19,7 +19,7 @@ fn loss_and_grads<M: RecurrentModel<Elem = f32>>(
     let mut state = model.begin_state(x.nrows());
     let logits = model.forward(x.view(), &mut state).to_owned();
     let mut d = Array2::zeros(logits.dim());
-    let loss = d2l_rnn::loss::softmax_cross_entropy(logits.view(), y.view(), d.view_mut());
+    let loss = crate::loss::softmax_cross_entropy(logits.view(), y.view(), d.view_mut());
     model.backward(d.view());
     let (_, grads) = model.params_and_grads();
     let mut out = vec![loss as f32];
@@ -29,7 +29,11 @@ fn loss_and_grads<M: RecurrentModel<Elem = f32>>(
 }
 
 /// Every model kind the engine runs, with small weights from fixed seeds.
-fn every_model(x: &Array2<usize>, y: &Array2<usize>) -> Vec<(&'static str, Vec<f32>)> {
+fn every_model(
+    x: &Array2<usize>,
+    y: &Array2<usize>,
+    split: MinSplitWork,
+) -> Vec<(&'static str, Vec<f32>)> {
     let v = 50;
     let deep = RnnConfig {
         num_layers: 2,
@@ -50,16 +54,26 @@ fn every_model(x: &Array2<usize>, y: &Array2<usize>) -> Vec<(&'static str, Vec<f
         ),
         (
             "GruFast",
-            loss_and_grads(&mut GruFast::new(get_gru_params(v, 64, 4)), x, y),
+            loss_and_grads(
+                &mut GruFast::new(get_gru_params(v, 64, 4)).split_at(split),
+                x,
+                y,
+            ),
         ),
         (
             "LstmFast",
-            loss_and_grads(&mut LstmFast::new(get_lstm_params(v, 64, 5)), x, y),
+            loss_and_grads(
+                &mut LstmFast::new(get_lstm_params(v, 64, 5)).split_at(split),
+                x,
+                y,
+            ),
         ),
         (
             "concise RNN",
             loss_and_grads(
-                &mut RNNModel::new(layer(RnnConfig::new(v, 64), 6), v, 7).expect("valid model"),
+                &mut RNNModel::new(layer(RnnConfig::new(v, 64), 6), v, 7)
+                    .expect("valid model")
+                    .split_at(split),
                 x,
                 y,
             ),
@@ -67,7 +81,9 @@ fn every_model(x: &Array2<usize>, y: &Array2<usize>) -> Vec<(&'static str, Vec<f
         (
             "concise GRU, 2 layers",
             loss_and_grads(
-                &mut RNNModel::new(gru(stacked, 8), v, 9).expect("valid model"),
+                &mut RNNModel::new(gru(stacked, 8), v, 9)
+                    .expect("valid model")
+                    .split_at(split),
                 x,
                 y,
             ),
@@ -75,7 +91,9 @@ fn every_model(x: &Array2<usize>, y: &Array2<usize>) -> Vec<(&'static str, Vec<f
         (
             "concise LSTM, 2 layers, bidirectional",
             loss_and_grads(
-                &mut RNNModel::new(lstm(deep, 10), v, 11).expect("valid model"),
+                &mut RNNModel::new(lstm(deep, 10), v, 11)
+                    .expect("valid model")
+                    .split_at(split),
                 x,
                 y,
             ),
@@ -94,7 +112,7 @@ fn one_thread_and_two_threads_give_the_same_numbers_bit_for_bit() {
             .num_threads(threads)
             .build()
             .expect("a thread pool");
-        pool.install(|| every_model(&x, &y))
+        pool.install(|| every_model(&x, &y, MinSplitWork::default()))
     };
     let (one, two) = (with(1), with(2));
     assert_same_bits(&one, &two);
@@ -128,11 +146,8 @@ fn steps_walked_as_two_halves_of_the_batch_give_the_same_numbers_bit_for_bit() {
     // Every step split (even these small ones) against none split.
     let x = Array2::from_shape_fn((32, 35), |(i, t)| (i * 3 + t * 7) % 50);
     let y = Array2::from_shape_fn((32, 35), |(i, t)| (i + t * 5) % 50);
-    set_min_split_work(usize::MAX);
-    let whole = every_model(&x, &y);
-    set_min_split_work(0);
-    let halves = every_model(&x, &y);
-    set_min_split_work(MIN_SPLIT_WORK);
+    let whole = every_model(&x, &y, MinSplitWork(usize::MAX));
+    let halves = every_model(&x, &y, MinSplitWork(0));
     assert_same_bits(&whole, &halves);
 }
 

@@ -2,13 +2,13 @@
 //! gradients) and flat views of row blocks.
 
 use super::math::vectorized;
-use crate::real::Real;
+use crate::fast::FastReal;
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2, ArrayViewMut1, ArrayViewMut2, Axis, Zip};
 
 /// `out[r] = table[indices[r]] + bias` for each row `r`: the product of
 /// one-hot rows with `table`, plus the bias. Large gathers run as two halves
 /// of rows on two cores (copies and one addition each, so the same numbers).
-pub(crate) fn gather_rows<A: Real>(
+pub(crate) fn gather_rows<A: FastReal>(
     mut out: ArrayViewMut2<'_, A>,
     table: ArrayView2<'_, A>,
     bias: &Array1<A>,
@@ -39,7 +39,7 @@ const PARALLEL_GATHER: usize = 1 << 17;
 
 /// `out = a + b` for three rows of one length.
 #[inline(always)]
-pub(crate) fn add_rows<A: Real>(
+pub(crate) fn add_rows<A: FastReal>(
     mut out: ArrayViewMut1<'_, A>,
     a: ArrayView1<'_, A>,
     b: ArrayView1<'_, A>,
@@ -61,7 +61,11 @@ pub(crate) fn add_rows<A: Real>(
 /// `acc = f(acc, a)` element by element, for two rows of one length (slice
 /// loops, so that the compiler vectorises them).
 #[inline(always)]
-fn combine<A: Real>(mut acc: ArrayViewMut1<'_, A>, a: ArrayView1<'_, A>, f: impl Fn(A, A) -> A) {
+fn combine<A: FastReal>(
+    mut acc: ArrayViewMut1<'_, A>,
+    a: ArrayView1<'_, A>,
+    f: impl Fn(A, A) -> A,
+) {
     match (acc.as_slice_mut(), a.as_slice()) {
         (Some(acc), Some(a)) => {
             let a = &a[..acc.len()];
@@ -75,7 +79,7 @@ fn combine<A: Real>(mut acc: ArrayViewMut1<'_, A>, a: ArrayView1<'_, A>, f: impl
 
 /// `acc += a` for two rows of one length.
 #[inline(always)]
-pub(crate) fn accumulate<A: Real>(acc: ArrayViewMut1<'_, A>, a: ArrayView1<'_, A>) {
+pub(crate) fn accumulate<A: FastReal>(acc: ArrayViewMut1<'_, A>, a: ArrayView1<'_, A>) {
     combine(acc, a, |x, y| x + y);
 }
 
@@ -86,7 +90,7 @@ pub(crate) fn accumulate<A: Real>(acc: ArrayViewMut1<'_, A>, a: ArrayView1<'_, A
 /// others start as `0 + d_out[r]` at their first row (the same numbers as a
 /// zeroed table, without writing it twice). A large table is done as two
 /// halves of columns on two cores.
-pub(crate) fn add_rows_at<A: Real>(
+pub(crate) fn add_rows_at<A: FastReal>(
     d_table: ArrayViewMut2<'_, A>,
     d_bias: Option<ArrayViewMut1<'_, A>>,
     d_out: ArrayView2<'_, A>,
@@ -116,12 +120,12 @@ pub(crate) fn add_rows_at<A: Real>(
 /// `acc = 0 + a` for two rows of one length (what `acc = 0; acc += a` gives,
 /// negative zeros included).
 #[inline(always)]
-fn start_row<A: Real>(acc: ArrayViewMut1<'_, A>, a: ArrayView1<'_, A>) {
+fn start_row<A: FastReal>(acc: ArrayViewMut1<'_, A>, a: ArrayView1<'_, A>) {
     combine(acc, a, |_, y| A::zero() + y);
 }
 
 /// [`add_rows_at`] on one thread.
-fn scatter_sum<A: Real>(
+fn scatter_sum<A: FastReal>(
     mut d_table: ArrayViewMut2<'_, A>,
     mut d_bias: Option<ArrayViewMut1<'_, A>>,
     d_out: ArrayView2<'_, A>,
@@ -155,7 +159,7 @@ fn scatter_sum<A: Real>(
 
 /// The backward pass of [`gather_rows`]: `d_table` and `d_bias` are
 /// overwritten with `d_table[indices[r]] += d_out[r]`, `d_bias = Σ_r d_out[r]`.
-pub(crate) fn scatter_rows<A: Real>(
+pub(crate) fn scatter_rows<A: FastReal>(
     d_table: &mut Array2<A>,
     d_bias: &mut Array1<A>,
     d_out: ArrayView2<'_, A>,
@@ -167,7 +171,7 @@ pub(crate) fn scatter_rows<A: Real>(
 /// `m[r] += row` for every row `r` of `m` `(rows, n)` (a bias added to
 /// every row of a product), on this thread, as slice loops compiled for the
 /// processor's vector instructions: the same numbers as ndarray's `m += &row`.
-pub(crate) fn add_to_rows<A: Real>(mut m: ArrayViewMut2<'_, A>, row: ArrayView1<'_, A>) {
+pub(crate) fn add_to_rows<A: FastReal>(mut m: ArrayViewMut2<'_, A>, row: ArrayView1<'_, A>) {
     vectorized(
         #[inline(always)]
         || {
@@ -179,7 +183,7 @@ pub(crate) fn add_to_rows<A: Real>(mut m: ArrayViewMut2<'_, A>, row: ArrayView1<
 }
 
 /// `out = Σ_r m[r]`, rows added in order from zero, on this thread.
-pub(crate) fn sum_rows_serial<A: Real>(mut out: ArrayViewMut1<'_, A>, m: ArrayView2<'_, A>) {
+pub(crate) fn sum_rows_serial<A: FastReal>(mut out: ArrayViewMut1<'_, A>, m: ArrayView2<'_, A>) {
     out.fill(A::zero());
     vectorized(
         #[inline(always)]
@@ -193,7 +197,7 @@ pub(crate) fn sum_rows_serial<A: Real>(mut out: ArrayViewMut1<'_, A>, m: ArrayVi
 
 /// `out = Σ_r m[r]`, rows added in order, without allocating (two halves
 /// of columns on two cores when large).
-pub(crate) fn sum_rows_into<A: Real>(out: &mut Array1<A>, m: ArrayView2<'_, A>) {
+pub(crate) fn sum_rows_into<A: FastReal>(out: &mut Array1<A>, m: ArrayView2<'_, A>) {
     let out = out.view_mut().insert_axis(Axis(0));
     in_column_halves(out, m, &|mut out, m| sum_rows_serial(out.row_mut(0), m));
 }
@@ -201,7 +205,7 @@ pub(crate) fn sum_rows_into<A: Real>(out: &mut Array1<A>, m: ArrayView2<'_, A>) 
 /// Work on `(out, input)` that treats each column on its own: run as
 /// `f(out, input)`, or, when `input` is large, on two cores as `f` of the
 /// left columns and `f` of the right ones (same widths).
-fn in_column_halves<A: Real>(
+fn in_column_halves<A: FastReal>(
     out: ArrayViewMut2<'_, A>,
     input: ArrayView2<'_, A>,
     f: &(dyn Fn(ArrayViewMut2<'_, A>, ArrayView2<'_, A>) + Sync),

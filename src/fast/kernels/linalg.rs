@@ -6,27 +6,49 @@
 //! one core ([`Threads::One`]) are cut along the shared axis into blocks of
 //! [`SERIAL_DEPTH`], which reproduces the summation order of `matrixmultiply`
 //! (ndarray's backend, which this crate used on one core before) to the last
-//! bit at twice its speed here (AVX-512, Zen 5: 210-250 against 86-107 GFLOP/s
-//! for the models' shapes); products over the thread pool ([`Threads::Pool`])
+//! bit, at about twice its speed for the models' shapes; products over the
+//! thread pool ([`Threads::Pool`])
 //! let gemm split the work. Either way each output element is summed by one
 //! thread in a fixed order, so results do not depend on timing. A single row
 //! times a matrix (writing text) streams the matrix directly.
 
-use crate::fast::math::vectorized;
-use crate::real::Real;
+use crate::fast::kernels::math::vectorized;
+use crate::fast::FastReal;
 use ndarray::{s, ArrayBase, ArrayView2, Data, DataMut, Ix2};
 
-pub use crate::real::{Gemm, Threads};
+/// Whether a matrix product may use several threads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Threads {
+    /// Split large products across the thread pool (gemm decides by size).
+    Pool,
+    /// Stay on the calling thread: for small products, or when the caller
+    /// already runs other work in parallel.
+    One,
+}
+
+/// How a scalar type multiplies matrices: raw `gemm` calls for `f32`/`f64`
+/// (see [`matmul`]).
+pub trait Gemm: Sized {
+    /// `c = alpha * a b + beta * c` over raw parts.
+    ///
+    /// # Safety
+    /// Pointers and strides must describe valid, non-overlapping `(m, k)`,
+    /// `(k, n)` and `(m, n)` matrices, `c` writable.
+    #[allow(clippy::too_many_arguments)]
+    unsafe fn gemm_raw(
+        m: usize,
+        n: usize,
+        k: usize,
+        alpha: Self,
+        a: (*const Self, isize, isize),
+        b: (*const Self, isize, isize),
+        beta: Self,
+        c: (*mut Self, isize, isize),
+        threads: Threads,
+    );
+}
 
 /// [`matmul`] on the calling thread only.
-///
-/// ```
-/// use ndarray::array;
-/// let a = array![[1.0f64, 2.0]];
-/// let mut c = array![[0.0f64]];
-/// d2l_rnn::fast::linalg::matmul_serial(2.0, &a, &a.t(), 0.0, &mut c);
-/// assert_eq!(c[[0, 0]], 10.0);
-/// ```
 pub fn matmul_serial<A, S1, S2, S3>(
     alpha: A,
     a: &ArrayBase<S1, Ix2>,
@@ -34,7 +56,7 @@ pub fn matmul_serial<A, S1, S2, S3>(
     beta: A,
     c: &mut ArrayBase<S3, Ix2>,
 ) where
-    A: Real,
+    A: FastReal,
     S1: Data<Elem = A>,
     S2: Data<Elem = A>,
     S3: DataMut<Elem = A>,
@@ -51,7 +73,7 @@ pub fn matmul_with<A, S1, S2, S3>(
     beta: A,
     c: &mut ArrayBase<S3, Ix2>,
 ) where
-    A: Real,
+    A: FastReal,
     S1: Data<Elem = A>,
     S2: Data<Elem = A>,
     S3: DataMut<Elem = A>,
@@ -100,17 +122,6 @@ pub fn matmul_with<A, S1, S2, S3>(
 /// `matrixmultiply`'s depth for `f32` and `f64`. A product as deep as 1027
 /// (the vocabulary) is summed as blocks of 256, 256, 256, 256 and 3, each
 /// added to the result in turn.
-///
-/// ```
-/// use d2l_rnn::fast::linalg::{matmul_serial, SERIAL_DEPTH};
-/// use ndarray::Array2;
-/// assert_eq!(SERIAL_DEPTH, 256);
-/// let a = Array2::from_elem((2, 1027), 1.0f32);
-/// let b = Array2::from_elem((1027, 3), 0.5f32);
-/// let mut c = Array2::zeros((2, 3));
-/// matmul_serial(1.0, &a, &b, 0.0, &mut c);
-/// assert!(c.iter().all(|&v| v == 513.5));
-/// ```
 pub const SERIAL_DEPTH: usize = 256;
 
 /// One core's product, as gemm's kernels computing it in blocks of
@@ -128,7 +139,7 @@ fn serial_in_depth_blocks<A, S1, S2, S3>(
     beta: A,
     c: &mut ArrayBase<S3, Ix2>,
 ) where
-    A: Real,
+    A: FastReal,
     S1: Data<Elem = A>,
     S2: Data<Elem = A>,
     S3: DataMut<Elem = A>,
@@ -165,7 +176,7 @@ fn serial_in_depth_blocks<A, S1, S2, S3>(
 /// range of columns gives the same numbers as the whole product; a
 /// column-major `B` (a transposed weight) gives `n` dot products kept in
 /// eight partial sums. Returns `false`, untouched, for other layouts.
-fn row_times_matrix<A: Real>(
+fn row_times_matrix<A: FastReal>(
     alpha: A,
     x: &[A],
     b: ArrayView2<'_, A>,
@@ -259,14 +270,6 @@ fn row_times_matrix<A: Real>(
 ///
 /// With \\(\beta = 0\\) the old contents of `C` are ignored (NaN included).
 /// Mismatched shapes are a bug in the caller and panic with the shapes.
-///
-/// ```
-/// use ndarray::array;
-/// let a = array![[1.0f32, 2.0], [3.0, 4.0]];
-/// let mut c = array![[1.0f32, 1.0], [1.0, 1.0]];
-/// d2l_rnn::fast::linalg::matmul(1.0, &a, &a.t(), 1.0, &mut c); // c += a aᵀ
-/// assert_eq!(c, array![[6.0, 12.0], [12.0, 26.0]]);
-/// ```
 pub fn matmul<A, S1, S2, S3>(
     alpha: A,
     a: &ArrayBase<S1, Ix2>,
@@ -274,7 +277,7 @@ pub fn matmul<A, S1, S2, S3>(
     beta: A,
     c: &mut ArrayBase<S3, Ix2>,
 ) where
-    A: Real,
+    A: FastReal,
     S1: Data<Elem = A>,
     S2: Data<Elem = A>,
     S3: DataMut<Elem = A>,
@@ -317,5 +320,38 @@ mod tests {
             matmul_serial(2.0, &x, &b.slice(s![.., 3..9]), beta, &mut part);
             assert_eq!(part, whole.slice(s![.., 3..9]), "beta {beta}");
         }
+    }
+}
+
+#[cfg(test)]
+mod examples {
+    #[test]
+    fn matmul_serial_example() {
+        use ndarray::array;
+        let a = array![[1.0f64, 2.0]];
+        let mut c = array![[0.0f64]];
+        crate::fast::kernels::linalg::matmul_serial(2.0, &a, &a.t(), 0.0, &mut c);
+        assert_eq!(c[[0, 0]], 10.0);
+    }
+
+    #[test]
+    fn serial_depth_example() {
+        use crate::fast::kernels::linalg::{matmul_serial, SERIAL_DEPTH};
+        use ndarray::Array2;
+        assert_eq!(SERIAL_DEPTH, 256);
+        let a = Array2::from_elem((2, 1027), 1.0f32);
+        let b = Array2::from_elem((1027, 3), 0.5f32);
+        let mut c = Array2::zeros((2, 3));
+        matmul_serial(1.0, &a, &b, 0.0, &mut c);
+        assert!(c.iter().all(|&v| v == 513.5));
+    }
+
+    #[test]
+    fn matmul_example() {
+        use ndarray::array;
+        let a = array![[1.0f32, 2.0], [3.0, 4.0]];
+        let mut c = array![[1.0f32, 1.0], [1.0, 1.0]];
+        crate::fast::kernels::linalg::matmul(1.0, &a, &a.t(), 1.0, &mut c); // c += a aᵀ
+        assert_eq!(c, array![[6.0, 12.0], [12.0, 26.0]]);
     }
 }
