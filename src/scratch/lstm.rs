@@ -1,13 +1,108 @@
-//! Long short-term memory (LSTM) from scratch, the book's section after the
-//! GRU (d2l zh, PyTorch edition, 6.8): `init_lstm_state`, `lstm`, and the
-//! same network as a model whose backward pass is written out step by step.
+//! Long short-term memory (LSTM) from scratch in one file, the book's section
+//! after the GRU (d2l zh, PyTorch edition, 6.8): its parameters and
+//! `get_params`, `init_lstm_state`, `lstm`, and the same network as a model
+//! whose backward pass is written out step by step.
 
-use super::gate::GatedParams;
-use super::lstm_params::LstmParams;
+use super::gate::{gated_tensors, gated_tensors_mut, Gate, GateNames, GatedParams};
 use super::steps::{sigmoid, stack_steps, step_rows, time_steps};
-use crate::model::{RecurrentModel, RecurrentModelExt};
+use crate::model::{Parameters, RecurrentModel, RecurrentModelExt};
 use crate::real::Real;
-use ndarray::{Array2, ArrayView2, Axis};
+use ndarray::{Array1, Array2, ArrayView2, ArrayViewD, ArrayViewMutD, Axis};
+
+/// Weights of the LSTM ([`lstm`]'s equations), with \\(d = q\\) = vocabulary size and
+/// \\(h\\) hidden units.
+///
+/// Each gate is a [`Gate`] (`w_x (d, h)`, `w_h (h, h)`, `b (h,)`); then
+/// `w_hq (h, q)`, `b_q (q,)`. The tensors are named as in the book (`W_xi`,
+/// `W_hi`, `b_i`, `W_xf`, `W_hf`, `b_f`, `W_xo`, `W_ho`, `b_o`, `W_xc`,
+/// `W_hc`, `b_c`, `W_hq`, `b_q`, in that order). The same type holds the
+/// gradients.
+///
+/// ```
+/// use d2l_rnn::model::Parameters;
+/// use d2l_rnn::scratch::{GatedParams, LstmParams};
+/// let p = LstmParams::<f32>::zeros(7, 5);
+/// let names: Vec<_> = p.tensors().into_iter().map(|(n, _)| n).collect();
+/// assert_eq!(names, ["W_xi", "W_hi", "b_i", "W_xf", "W_hf", "b_f", "W_xo", "W_ho", "b_o",
+///                    "W_xc", "W_hc", "b_c", "W_hq", "b_q"]);
+/// assert_eq!(p.num_elements(), 4 * (7 * 5 + 5 * 5 + 5) + 5 * 7 + 7);
+/// ```
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LstmParams<A = f32> {
+    /// Input gate \\(I\\): \\(W_{xi}\\), \\(W_{hi}\\), \\(b_i\\).
+    pub input: Gate<A>,
+    /// Forget gate \\(F\\): \\(W_{xf}\\), \\(W_{hf}\\), \\(b_f\\).
+    pub forget: Gate<A>,
+    /// Output gate \\(O\\): \\(W_{xo}\\), \\(W_{ho}\\), \\(b_o\\).
+    pub output: Gate<A>,
+    /// Candidate memory cell \\(\tilde C\\): \\(W_{xc}\\), \\(W_{hc}\\), \\(b_c\\).
+    pub candidate: Gate<A>,
+    /// Hidden-to-output weights \\(W_{hq}\\), `(num_hiddens, vocab_size)`.
+    pub w_hq: Array2<A>,
+    /// Output bias \\(b_q\\), `(vocab_size,)`.
+    pub b_q: Array1<A>,
+}
+
+impl<A: Real> GatedParams<A> for LstmParams<A> {
+    const GATE_NAMES: &'static [GateNames] = &[
+        ["W_xi", "W_hi", "b_i"],
+        ["W_xf", "W_hf", "b_f"],
+        ["W_xo", "W_ho", "b_o"],
+        ["W_xc", "W_hc", "b_c"],
+    ];
+
+    fn from_parts(mut gate: impl FnMut(usize) -> Gate<A>, w_hq: Array2<A>, b_q: Array1<A>) -> Self {
+        LstmParams {
+            input: gate(0),
+            forget: gate(1),
+            output: gate(2),
+            candidate: gate(3),
+            w_hq,
+            b_q,
+        }
+    }
+
+    fn gates(&self) -> Vec<&Gate<A>> {
+        vec![&self.input, &self.forget, &self.output, &self.candidate]
+    }
+
+    fn output(&self) -> (&Array2<A>, &Array1<A>) {
+        (&self.w_hq, &self.b_q)
+    }
+
+    fn parts_mut(&mut self) -> (Vec<&mut Gate<A>>, &mut Array2<A>, &mut Array1<A>) {
+        let gates = vec![
+            &mut self.input,
+            &mut self.forget,
+            &mut self.output,
+            &mut self.candidate,
+        ];
+        (gates, &mut self.w_hq, &mut self.b_q)
+    }
+}
+
+impl<A: Real> Parameters<A> for LstmParams<A> {
+    fn tensors(&self) -> Vec<(&'static str, ArrayViewD<'_, A>)> {
+        gated_tensors(self)
+    }
+
+    fn tensors_mut(&mut self) -> Vec<(&'static str, ArrayViewMutD<'_, A>)> {
+        gated_tensors_mut(self)
+    }
+}
+
+/// The section's `get_params` for the LSTM: \\(W_{xi}, W_{hi}, W_{xf}, W_{hf},
+/// W_{xo}, W_{ho}, W_{xc}, W_{hc}, W_{hq} \sim N(0, 0.01^2)\\) (drawn in that
+/// order), all biases 0.
+///
+/// ```
+/// let p = d2l_rnn::scratch::get_lstm_params(1027, 256, 0);
+/// assert_eq!((p.input.w_x.dim(), p.forget.w_h.dim(), p.w_hq.dim()), ((1027, 256), (256, 256), (256, 1027)));
+/// assert_eq!(p.forget.b.sum() + p.b_q.sum(), 0.0);
+/// ```
+pub fn get_lstm_params(vocab_size: usize, num_hiddens: usize, seed: u64) -> LstmParams<f32> {
+    LstmParams::normal(vocab_size, num_hiddens, 0.01, seed)
+}
 
 /// An LSTM's state: the hidden state \\(H\\) and the memory cell \\(C\\), each
 /// `(batch_size, num_hiddens)`.
@@ -52,15 +147,28 @@ pub fn init_lstm_state(batch_size: usize, num_hiddens: usize) -> LstmState<f32> 
 /// same network as a model that can also run backwards; training uses its
 /// fast twin [`crate::fast::LstmFast`].
 ///
+/// Two steps by hand (one hidden unit, inputs 0 then 1, \\(H_0 = 0.3\\),
+/// \\(C_0 = -0.2\\), gates \\((W_x, W_h, b)\\) below): \\(I_1 = 0.627148\\),
+/// \\(F_1 = 0.647941\\), \\(O_1 = 0.415809\\), \\(\tilde C_1 = 0.691069\\),
+/// \\(C_1 = F_1 C_0 + I_1 \tilde C_1 = 0.303815\\), \\(H_1 = O_1 \tanh C_1 = 0.122580\\);
+/// then \\(H_2 = -0.086999\\), \\(C_2 = -0.134392\\).
+///
 /// ```
-/// use d2l_rnn::scratch::{get_lstm_params, init_lstm_state, lstm, to_onehot};
-/// use ndarray::Array2;
-/// let x = Array2::from_shape_vec((2, 5), (0..10).collect()).unwrap();
-/// let params = get_lstm_params(1027, 256, 0);
-/// let (outputs, (h, c)) = lstm(&to_onehot(x.view(), 1027), &init_lstm_state(2, 256), &params);
-/// assert_eq!((outputs.len(), outputs[0].dim()), (5, (2, 1027)));
-/// assert_eq!((h.dim(), c.dim()), ((2, 256), (2, 256)));
-/// assert!(h.iter().all(|h| h.abs() < 0.05)); // small weights, small state
+/// use d2l_rnn::scratch::{lstm, to_onehot, Gate, LstmParams};
+/// use ndarray::array;
+/// let gate = |w_x: [f64; 2], w_h, b| Gate { w_x: array![[w_x[0]], [w_x[1]]], w_h: array![[w_h]], b: array![b] };
+/// let params = LstmParams {
+///     input: gate([0.3, -0.2], 0.4, 0.1),
+///     forget: gate([0.5, 0.1], -0.3, 0.2),
+///     output: gate([-0.4, 0.6], 0.2, 0.0),
+///     candidate: gate([0.8, -0.7], 0.5, -0.1),
+///     w_hq: array![[1.0, -1.0]],
+///     b_q: array![0.0, 0.2],
+/// };
+/// let x = to_onehot(array![[0usize, 1]].view(), 2);
+/// let (outputs, (h, c)) = lstm(&x, &(array![[0.3]], array![[-0.2]]), &params);
+/// assert!((outputs[0][[0, 0]] - 0.122580).abs() < 1e-6); // Y_1 = (H_1, 0.2 - H_1)
+/// assert!((h[[0, 0]] + 0.086999).abs() < 1e-6 && (c[[0, 0]] + 0.134392).abs() < 1e-6);
 /// ```
 pub fn lstm<A: Real>(
     inputs: &[Array2<A>],
@@ -71,7 +179,7 @@ pub fn lstm<A: Real>(
     let (mut h, mut c) = state.clone();
     let mut outputs = Vec::with_capacity(inputs.len());
     for x in inputs {
-        let affine = |g: &super::Gate<A>| x.dot(&g.w_x) + h.dot(&g.w_h) + &g.b;
+        let affine = |g: &Gate<A>| x.dot(&g.w_x) + h.dot(&g.w_h) + &g.b;
         let i = affine(&p.input).mapv(sigmoid);
         let f = affine(&p.forget).mapv(sigmoid);
         let o = affine(&p.output).mapv(sigmoid);
@@ -119,20 +227,37 @@ struct LstmStep<A> {
 /// \partial H_{t-1}^{next} &= \textstyle\sum_g \partial A^g_t W_{hg}^\top,
 /// \end{aligned} \\]
 ///
-/// each gate's weights collect \\(\partial A^g_t\\) as in [`super::Gate::add_grad`],
+/// each gate's weights collect \\(\partial A^g_t\\) as in [`Gate::add_grad`],
 /// and the output layer \\(\partial W_{hq} \mathrel{+}= H_t^\top \partial Y_t\\).
 ///
+/// With [`lstm`]'s example, targets 1 then 0 and the mean cross-entropy
+/// (loss 0.806756), by hand: the output gate's \\(\partial W_{ho} = 0.012758\\),
+/// \\(\partial b_o = 0.053157\\), \\(\partial H_0 = 0.000323\\), \\(\partial C_0 = -0.017964\\):
+///
 /// ```
-/// use d2l_rnn::model::RecurrentModel;
-/// use d2l_rnn::scratch::{get_lstm_params, LstmScratch};
-/// use ndarray::Array2;
-/// let mut model = LstmScratch::new(get_lstm_params(1027, 256, 0));
-/// let x = Array2::from_shape_vec((2, 5), (0..10).collect()).unwrap();
-/// let mut state = model.begin_state(2); // (H, C)
-/// let logits = model.forward(x.view(), &mut state);
-/// assert_eq!(logits.dim(), (10, 1027)); // (num_steps * batch_size, vocab_size)
-/// assert_eq!((state.0.dim(), state.1.dim()), ((2, 256), (2, 256)));
-/// assert!(state.1.iter().any(|&c| c != 0.0));
+/// use d2l_rnn::loss::softmax_cross_entropy;
+/// use d2l_rnn::model::{RecurrentModel, RecurrentModelExt};
+/// use d2l_rnn::scratch::{Gate, LstmParams, LstmScratch};
+/// use ndarray::{array, Array2};
+/// let gate = |w_x: [f64; 2], w_h, b| Gate { w_x: array![[w_x[0]], [w_x[1]]], w_h: array![[w_h]], b: array![b] };
+/// let mut model = LstmScratch::new(LstmParams {
+///     input: gate([0.3, -0.2], 0.4, 0.1),
+///     forget: gate([0.5, 0.1], -0.3, 0.2),
+///     output: gate([-0.4, 0.6], 0.2, 0.0),
+///     candidate: gate([0.8, -0.7], 0.5, -0.1),
+///     w_hq: array![[1.0, -1.0]],
+///     b_q: array![0.0, 0.2],
+/// });
+/// let mut state = (array![[0.3]], array![[-0.2]]);
+/// let logits = model.forward(array![[0usize, 1]].view(), &mut state).to_owned();
+/// let mut d = Array2::zeros(logits.dim());
+/// let loss = softmax_cross_entropy(logits.view(), array![[1usize, 0]].view(), d.view_mut());
+/// model.backward(d.view());
+/// let close = |a: f64, b: f64| (a - b).abs() < 1e-6;
+/// let o = &model.grads.output;
+/// assert!(close(loss, 0.806756) && close(o.w_h[[0, 0]], 0.012758) && close(o.b[0], 0.053157));
+/// let (d_h0, d_c0) = model.state_grad();
+/// assert!(close(d_h0[[0, 0]], 0.000323) && close(d_c0[[0, 0]], -0.017964));
 /// ```
 #[derive(Clone, Debug)]
 pub struct LstmScratch<A = f32> {
@@ -149,7 +274,7 @@ pub struct LstmScratch<A = f32> {
 }
 
 impl<A: Real> LstmScratch<A> {
-    /// Wraps parameters (from [`super::get_lstm_params`] or a checkpoint) into a model.
+    /// Wraps parameters (from [`get_lstm_params`] or a checkpoint) into a model.
     pub fn new(params: LstmParams<A>) -> Self {
         let grads = LstmParams::zeros(params.vocab_size(), params.num_hiddens());
         LstmScratch {
@@ -163,7 +288,7 @@ impl<A: Real> LstmScratch<A> {
 }
 
 impl LstmScratch<f32> {
-    /// The model with the book's initialisation [`super::get_lstm_params`]:
+    /// The model with the book's initialisation [`get_lstm_params`]:
     /// a builder for [`crate::train::train_and_predict_rnn`].
     ///
     /// ```
@@ -171,7 +296,7 @@ impl LstmScratch<f32> {
     /// assert_eq!(d2l_rnn::scratch::LstmScratch::init(7, 5, 0).begin_state(3).1.dim(), (3, 5));
     /// ```
     pub fn init(vocab_size: usize, num_hiddens: usize, seed: u64) -> Self {
-        LstmScratch::new(super::get_lstm_params(vocab_size, num_hiddens, seed))
+        LstmScratch::new(get_lstm_params(vocab_size, num_hiddens, seed))
     }
 }
 
@@ -195,22 +320,20 @@ impl<A: Real> RecurrentModel for LstmScratch<A> {
         state: &mut LstmState<A>,
     ) -> ArrayView2<'_, A> {
         let p = &self.params;
-        let (mut h, mut c) = state.clone(); // H_0, C_0, [n, h] each
         let mut outputs = Vec::new();
         self.steps.clear();
         for x in time_steps(inputs) {
-            let i = p.input.affine(&x, &h).mapv(sigmoid); // I_t
-            let f = p.forget.affine(&x, &h).mapv(sigmoid); // F_t
-            let o = p.output.affine(&x, &h).mapv(sigmoid); // O_t
-            let c_tilda = p.candidate.affine(&x, &h).mapv(A::tanh); // C̃_t
-            let c_next = &f * &c + &i * &c_tilda; // C_t
-            let tanh_c = c_next.mapv(A::tanh);
-            let h_next = &o * &tanh_c; // H_t
-            outputs.push(h_next.dot(&p.w_hq) + &p.b_q); // Y_t, [n, q]
-            let h_prev = std::mem::replace(&mut h, h_next.clone());
-            let c_prev = std::mem::replace(&mut c, c_next);
-            let h_t = h_next;
-            self.steps.push(LstmStep {
+            let (h_prev, c_prev) = state.clone(); // H_{t-1}, C_{t-1}, [n, h] each
+            let i = p.input.affine(&x, &h_prev).mapv(sigmoid); // I_t
+            let f = p.forget.affine(&x, &h_prev).mapv(sigmoid); // F_t
+            let o = p.output.affine(&x, &h_prev).mapv(sigmoid); // O_t
+            let c_tilda = p.candidate.affine(&x, &h_prev).mapv(A::tanh); // C̃_t
+            let c = &f * &c_prev + &i * &c_tilda; // C_t
+            let tanh_c = c.mapv(A::tanh);
+            let h = &o * &tanh_c; // H_t
+            outputs.push(h.dot(&p.w_hq) + &p.b_q); // Y_t, [n, q]
+            *state = (h.clone(), c);
+            let step = LstmStep {
                 x,
                 h_prev,
                 c_prev,
@@ -219,12 +342,11 @@ impl<A: Real> RecurrentModel for LstmScratch<A> {
                 o,
                 c_tilda,
                 tanh_c,
-                h: h_t,
-            });
+                h,
+            };
+            self.steps.push(step);
         }
-        let n = h.nrows();
-        *state = (h, c);
-        self.logits = stack_steps(&outputs, n, p.vocab_size()); // [T n, q]
+        self.logits = stack_steps(&outputs, state.0.nrows(), p.vocab_size()); // [T n, q]
         self.logits.view()
     }
 
@@ -235,28 +357,17 @@ impl<A: Real> RecurrentModel for LstmScratch<A> {
         let n = self.steps.first().map_or(0, |s| s.h_prev.nrows());
         let mut d_h_next = Array2::zeros((n, p.num_hiddens())); // from H_{t+1}
         let mut d_c_next = Array2::zeros((n, p.num_hiddens())); // from C_{t+1}
-        for (t, step) in self.steps.iter().enumerate().rev() {
-            let LstmStep {
-                x,
-                h_prev,
-                c_prev,
-                i,
-                f,
-                o,
-                c_tilda,
-                tanh_c,
-                h,
-            } = step;
+        for (t, s) in self.steps.iter().enumerate().rev() {
             let d_y = step_rows(&d_logits, t, n); // dL/dY_t, [n, q]
-            g.w_hq += &h.t().dot(&d_y);
-            g.b_q += &d_y.sum_axis(Axis(0));
+            g.w_hq += &s.h.t().dot(&d_y); // dW_hq
+            g.b_q += &d_y.sum_axis(Axis(0)); // db_q
             let d_h = d_y.dot(&p.w_hq.t()) + &d_h_next; // dL/dH_t, [n, h]
-            let d_c = &d_c_next + &(&d_h * o * tanh_c.mapv(|t| one - t * t)); // dL/dC_t
-            let d_a_o = &d_h * tanh_c * o.mapv(|o| o * (one - o));
-            let d_a_i = &d_c * c_tilda * i.mapv(|i| i * (one - i));
-            let d_a_f = &d_c * c_prev * f.mapv(|f| f * (one - f));
-            let d_a_c = &d_c * i * c_tilda.mapv(|c| one - c * c);
-            d_c_next = &d_c * f; // on to C_{t-1}
+            let d_c = &d_c_next + &(&d_h * &s.o * s.tanh_c.mapv(|t| one - t * t)); // dL/dC_t
+            let d_a_o = &d_h * &s.tanh_c * s.o.mapv(|o| o * (one - o));
+            let d_a_i = &d_c * &s.c_tilda * s.i.mapv(|i| i * (one - i));
+            let d_a_f = &d_c * &s.c_prev * s.f.mapv(|f| f * (one - f));
+            let d_a_c = &d_c * &s.i * s.c_tilda.mapv(|c| one - c * c);
+            d_c_next = &d_c * &s.f; // on to C_{t-1}
             d_h_next = Array2::zeros(d_h.raw_dim()); // on to H_{t-1}, through every gate
             for (gate, grad, d_a) in [
                 (&p.input, &mut g.input, &d_a_i),
@@ -264,7 +375,8 @@ impl<A: Real> RecurrentModel for LstmScratch<A> {
                 (&p.output, &mut g.output, &d_a_o),
                 (&p.candidate, &mut g.candidate, &d_a_c),
             ] {
-                grad.add_grad(x, h_prev, d_a);
+                // dW_xg[x_t] += dA, dW_hg += H_{t-1}ᵀ dA, db_g += Σ dA:
+                grad.add_grad(&s.x, &s.h_prev, d_a);
                 d_h_next += &d_a.dot(&gate.w_h.t());
             }
         }

@@ -19,22 +19,18 @@
 //! | GRU (6.7): `get_params`, `init_gru_state`, `gru` | [`get_gru_params`] → [`GruParams`], [`init_gru_state`], [`gru`], [`GruScratch`] |
 //! | LSTM (6.8): `get_params`, `init_lstm_state`, `lstm` | [`get_lstm_params`] → [`LstmParams`], [`init_lstm_state`], [`lstm`], [`LstmScratch`] |
 
+#![forbid(unsafe_code)]
+
 mod gate;
 mod gru;
-mod gru_params;
 mod lstm;
-mod lstm_params;
 mod onehot;
 mod rnn;
-mod rnn_params;
 mod steps;
 
 pub use gate::{gated_tensors, gated_tensors_mut, Gate, GateNames, GatedParams, NormalInit};
-pub use gru::{gru, init_gru_state, GruScratch};
-pub use gru_params::{get_gru_params, GruParams};
-pub use lstm::{init_lstm_state, lstm, LstmScratch, LstmState};
-pub use lstm_params::{get_lstm_params, LstmParams};
+pub use gru::{get_gru_params, gru, init_gru_state, GruParams, GruScratch};
+pub use lstm::{get_lstm_params, init_lstm_state, lstm, LstmParams, LstmScratch, LstmState};
 pub use onehot::{one_hot, to_onehot};
-pub use rnn::{init_rnn_state, rnn, RnnScratch};
-pub use rnn_params::{get_params, RnnParams};
+pub use rnn::{get_params, init_rnn_state, rnn, RnnParams, RnnScratch};
 pub use steps::{sigmoid, stack_steps, time_steps};

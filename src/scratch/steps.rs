@@ -2,7 +2,7 @@
 //! back, in the time-major order the loss expects.
 
 use crate::real::Real;
-use ndarray::{s, Array2, ArrayView2};
+use ndarray::{Array2, ArrayView2, Axis, Slice};
 
 /// The inputs of each time step: column `t` of a mini-batch
 /// `(batch_size, num_steps)` of indices, as a `Vec` `(batch_size,)`.
@@ -29,7 +29,9 @@ pub fn stack_steps<A: Real>(ys: &[Array2<A>], batch_size: usize, width: usize) -
     let n = batch_size;
     let mut stacked = Array2::zeros((ys.len() * n, width));
     for (t, y) in ys.iter().enumerate() {
-        stacked.slice_mut(s![t * n..(t + 1) * n, ..]).assign(y);
+        stacked
+            .slice_axis_mut(Axis(0), Slice::from(t * n..(t + 1) * n))
+            .assign(y);
     }
     stacked
 }
@@ -40,7 +42,8 @@ pub(crate) fn step_rows<A>(m: &ArrayView2<'_, A>, t: usize, batch_size: usize) -
 where
     A: Clone,
 {
-    m.slice(s![t * batch_size..(t + 1) * batch_size, ..])
+    // (`slice_axis` rather than `s![]`, whose expansion allows unsafe code.)
+    m.slice_axis(Axis(0), Slice::from(t * batch_size..(t + 1) * batch_size))
         .to_owned()
 }
 

@@ -329,6 +329,26 @@ mod avx {
 }
 
 #[cfg(test)]
+mod portable {
+    use super::{band, tiled, Sizes};
+
+    /// The value-by-value transpose, what a processor without AVX (or not x86)
+    /// runs, writes what the vectorised one writes, edges and padding included.
+    #[test]
+    fn the_portable_transpose_equals_the_vectorised_one() {
+        for (m, n, ld) in [(1027, 256, 1040), (35, 17, 35), (16, 16, 16), (3, 40, 8)] {
+            let sz = Sizes { m, n, ls: n, ld };
+            let from: Vec<f32> = (0..m * n).map(|v| v as f32 * 0.5 - 7.0).collect();
+            let (mut fast, mut plain) = (vec![0.0f32; n * ld], vec![0.0f32; n * ld]);
+            band(&from, &mut fast, sz, 0);
+            tiled(&from, &mut plain, sz, 0..n);
+            assert_eq!(fast, plain, "{m} x {n}");
+            assert_eq!(plain[ld + 2], from[2 * n + 1]); // row 1 of the transpose, column 2
+        }
+    }
+}
+
+#[cfg(test)]
 mod examples {
     #[test]
     fn transposed_copy_example() {
