@@ -11,7 +11,7 @@ mod common;
 use common::{matmul_gflops, median};
 use d2l_rnn::data::{find_or_fetch_lyrics, load_corpus, Corpus, Sampling};
 use d2l_rnn::fast::{GruFast, LstmFast, RnnFast};
-use d2l_rnn::model::RecurrentModel;
+use d2l_rnn::model::RecurrentModelExt;
 use d2l_rnn::nn::{
     concise_config, Cell, GruCell, LstmCell, RNNModel, Recurrent, RnnCell, RnnConfig,
 };
@@ -60,7 +60,7 @@ fn time_concise<C: Cell<f32>>(corpus: &Corpus, cfg: &TrainConfig) -> f64 {
     }
 }
 
-fn time_model<M: RecurrentModel<Elem = f32>, O: Optimizer<f32>>(
+fn time_model<M: RecurrentModelExt<Elem = f32>, O: Optimizer<f32>>(
     model: &mut M,
     optimizer: &mut O,
     corpus: &Corpus,

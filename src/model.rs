@@ -79,7 +79,8 @@ pub trait RecurrentModel {
     fn params_and_grads(&mut self) -> (&mut Self::Params, &mut Self::Params);
 }
 
-/// What a model offers beside the training contract: the gradient of the
+/// What a model offers beside one training step: a walk over a prefix
+/// that skips the output layer (writing text), and the gradient of the
 /// initial state, which training drops (the state is detached) and gradient
 /// checks and tests read.
 ///
@@ -93,6 +94,30 @@ pub trait RecurrentModel {
 /// assert_eq!(model.state_grad().dim(), (1, 3)); // dL/dH_0, the state's shape
 /// ```
 pub trait RecurrentModelExt: RecurrentModel {
+    /// Runs only the recurrence over `inputs` `(batch_size, num_steps)` from
+    /// `state`, leaving the state after the last step in `state`, as
+    /// [`RecurrentModel::forward`] would, without the output layer: what
+    /// writing text needs for a prefix, whose predictions nobody reads.
+    /// Nothing is kept for [`RecurrentModel::backward`]. The default runs
+    /// `forward` and drops the logits; the fast models skip the output layer.
+    ///
+    /// ```
+    /// use d2l_rnn::fast::RnnFast;
+    /// use d2l_rnn::model::{RecurrentModel, RecurrentModelExt};
+    /// use ndarray::array;
+    /// let mut model = RnnFast::init(10, 8, 0);
+    /// let (mut advanced, mut stepped) = (model.begin_state(1), model.begin_state(1));
+    /// model.advance(array![[1usize, 2, 3]].view(), &mut advanced); // 3 steps, no output layer
+    /// for c in [1usize, 2, 3] {
+    ///     let _ = model.forward(array![[c]].view(), &mut stepped); // one step at a time
+    /// }
+    /// assert_eq!(advanced, stepped); // the same state, to the last bit
+    /// assert!(advanced.iter().any(|&h| h != 0.0));
+    /// ```
+    fn advance(&mut self, inputs: ArrayView2<'_, usize>, state: &mut Self::State) {
+        let _ = self.forward(inputs, state);
+    }
+
     /// Gradient of the loss with respect to the initial state of the last
     /// `forward`, from the last `backward` (the same shape as the state).
     /// Training drops it; gradient checks and tests read it.

@@ -5,7 +5,7 @@
 use crate::data::Vocab;
 use crate::error::{Error, Result};
 use crate::fast::FastReal;
-use crate::model::RecurrentModel;
+use crate::model::RecurrentModelExt;
 use ndarray::{Array2, ArrayView1};
 use ndarray_rand::rand::rngs::StdRng;
 use ndarray_rand::rand::{Rng, SeedableRng};
@@ -31,7 +31,7 @@ use ndarray_rand::rand::{Rng, SeedableRng};
 /// assert!(predict_rnn("分x", 10, &mut model, &vocab).is_err());
 /// # Ok::<(), d2l_rnn::Error>(())
 /// ```
-pub fn predict_rnn<M: RecurrentModel>(
+pub fn predict_rnn<M: RecurrentModelExt>(
     prefix: &str,
     num_chars: usize,
     model: &mut M,
@@ -236,7 +236,7 @@ pub fn sample_index<A: FastReal, R: Rng + ?Sized>(
 /// assert!(predict_with("分开", 20, &mut model, &vocab, &bad).unwrap_err().to_string().contains("temperature = -0.5"));
 /// # Ok::<(), d2l_rnn::Error>(())
 /// ```
-pub fn predict_with<M: RecurrentModel>(
+pub fn predict_with<M: RecurrentModelExt>(
     prefix: &str,
     num_chars: usize,
     model: &mut M,
@@ -273,7 +273,7 @@ where
 /// assert_eq!(streamed, predict_with("分开", 20, &mut model, &vocab, &Sampler::default())?);
 /// # Ok::<(), d2l_rnn::Error>(())
 /// ```
-pub fn predict_streaming<M: RecurrentModel>(
+pub fn predict_streaming<M: RecurrentModelExt>(
     prefix: &str,
     num_chars: usize,
     model: &mut M,
@@ -297,14 +297,13 @@ where
     }
     let mut rng = StdRng::seed_from_u64(sampler.seed);
     let mut state = model.begin_state(1);
-    // All but the prefix's last character only move the state on, one step
-    // at a time as the text is read; their predictions are not used.
-    let mut x = Array2::zeros((1, 1));
-    for &c in &head[..head.len() - 1] {
-        x[[0, 0]] = c;
-        let _ = model.forward(x.view(), &mut state);
+    // All but the prefix's last character only move the state on: their
+    // predictions would be thrown away, so the output layer is skipped.
+    if head.len() > 1 {
+        let walk = Array2::from_shape_fn((1, head.len() - 1), |(_, t)| head[t]);
+        model.advance(walk.view(), &mut state);
     }
-    x[[0, 0]] = last;
+    let mut x = Array2::from_elem((1, 1), last);
     for _ in 0..num_chars {
         let logits = model.forward(x.view(), &mut state);
         let next = sample_index(logits.row(0), sampler, &mut rng)?;

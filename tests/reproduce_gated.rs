@@ -27,7 +27,7 @@ mod common;
 use common::known_bigram_share;
 use d2l_rnn::data::{load_data_jay_lyrics, Corpus, Sampling};
 use d2l_rnn::fast::{GruFast, LstmFast};
-use d2l_rnn::model::RecurrentModel;
+use d2l_rnn::model::RecurrentModelExt;
 use d2l_rnn::optim::Sgd;
 use d2l_rnn::scratch::{get_gru_params, get_lstm_params};
 use d2l_rnn::train::{print_event, train, History, TrainConfig};
@@ -56,7 +56,7 @@ fn book_config() -> TrainConfig {
     }
 }
 
-fn reproduce<M: RecurrentModel<Elem = f32>>(
+fn reproduce<M: RecurrentModelExt<Elem = f32>>(
     name: &str,
     mut model: M,
     corpus: &Corpus,

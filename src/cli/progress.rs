@@ -2,7 +2,7 @@
 
 use d2l_rnn::data::Corpus;
 use d2l_rnn::fast::FastReal;
-use d2l_rnn::model::RecurrentModel;
+use d2l_rnn::model::RecurrentModelExt;
 use d2l_rnn::optim::Optimizer;
 use d2l_rnn::train::{format_epoch_line, train, History, TrainConfig, TrainEvent};
 use d2l_rnn::Result;
@@ -17,7 +17,7 @@ pub fn train_with_progress<M, O>(
     label: &str,
 ) -> Result<History>
 where
-    M: RecurrentModel,
+    M: RecurrentModelExt,
     M::Elem: FastReal,
     O: Optimizer<M::Elem>,
 {

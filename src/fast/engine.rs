@@ -115,6 +115,20 @@ impl<A: FastReal> Pipeline<A> {
         self.logits.view()
     }
 
+    /// The recurrence alone over `steps` steps of `batch` sequences
+    /// (writing text: the prefix's outputs are not needed), on this thread.
+    pub fn advance(
+        &mut self,
+        steps: usize,
+        batch: usize,
+        width: usize,
+        rec: &mut impl Recurrence<A>,
+    ) {
+        let q = self.logits.ncols();
+        self.ensure(steps, batch, width, q);
+        rec.forward_chunk(0..steps, self.hidden.view_mut());
+    }
+
     /// The forward pass: the recurrence over `steps` steps of `batch`
     /// sequences, overlapped with the output layer; returns \\(O\\) `(T n, q)`.
     pub fn forward(

@@ -264,6 +264,15 @@ impl<A: FastReal> RecurrentModel for GruFast<A> {
 }
 
 impl<A: FastReal> RecurrentModelExt for GruFast<A> {
+    fn advance(&mut self, inputs: ArrayView2<'_, usize>, state: &mut Array2<A>) {
+        let (n, steps) = inputs.dim();
+        self.load(inputs, state);
+        let width = self.params.num_hiddens();
+        let mut parts = self.parts();
+        parts.engine.advance(steps, n, width, &mut parts.rec);
+        state.assign(&self.hiddens.slice(s![steps * n.., ..]));
+    }
+
     fn state_grad(&self) -> Array2<A> {
         self.carry.clone()
     }

@@ -287,6 +287,15 @@ impl<A: FastReal> RecurrentModel for LstmFast<A> {
 }
 
 impl<A: FastReal> RecurrentModelExt for LstmFast<A> {
+    fn advance(&mut self, inputs: ArrayView2<'_, usize>, state: &mut LstmState<A>) {
+        let (n, steps) = inputs.dim();
+        self.load(inputs, state);
+        let width = self.params.num_hiddens();
+        let mut parts = self.parts();
+        parts.engine.advance(steps, n, width, &mut parts.rec);
+        self.final_state(state);
+    }
+
     fn state_grad(&self) -> LstmState<A> {
         (self.carry_h.clone(), self.carry_c.clone())
     }

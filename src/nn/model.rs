@@ -8,7 +8,7 @@ use crate::error::{positive, Error, Result};
 use crate::fast::engine::{Parts, Pipeline};
 use crate::fast::FastReal;
 use crate::model::{Parameters, RecurrentModel, RecurrentModelExt};
-use ndarray::{Array2, ArrayView2, ArrayViewD, ArrayViewMutD};
+use ndarray::{s, Array2, ArrayView2, ArrayViewD, ArrayViewMutD};
 use std::fmt;
 
 /// The weights of an [`RNNModel`]: the recurrent layer's and the dense
@@ -265,6 +265,32 @@ impl<C: Cell<A>, A: FastReal> RecurrentModel for RNNModel<C, A> {
 }
 
 impl<C: Cell<A>, A: FastReal> RecurrentModelExt for RNNModel<C, A> {
+    /// The recurrent layer alone: the dense layer is skipped. A stacked or
+    /// bidirectional model goes one step per pass, as separate `forward` calls
+    /// would (a backward direction must not see later characters), so the state
+    /// is the same to the last bit either way.
+    ///
+    /// # Panics
+    /// As [`RecurrentModel::forward`].
+    fn advance(&mut self, inputs: ArrayView2<'_, usize>, state: &mut C::State) {
+        let cfg = &self.rnn.cfg;
+        let steps = inputs.ncols();
+        let width = if cfg.num_layers == 1 && !cfg.bidirectional {
+            steps.max(1)
+        } else {
+            1
+        };
+        for start in (0..steps).step_by(width) {
+            let part = inputs.slice(s![.., start..(start + width).min(steps)]);
+            let loaded = self.rnn.load_indices(part.t());
+            if let Err(e) = loaded.and_then(|()| self.rnn.check_state(state, false)) {
+                panic!("RNNModel::advance: {e}");
+            }
+            self.rnn.run_forward(&self.params.rnn, Some(state));
+            self.rnn.write_final_state(state);
+        }
+    }
+
     fn state_grad(&self) -> C::State {
         self.rnn.initial_state_grad()
     }

@@ -16,7 +16,7 @@ use crate::data::{data_iter, Corpus, Sampling};
 use crate::error::{positive, Error, Result};
 use crate::fast::FastReal;
 use crate::loss::{perplexity, softmax_cross_entropy};
-use crate::model::RecurrentModel;
+use crate::model::{RecurrentModel, RecurrentModelExt};
 use crate::optim::{grad_clipping, Optimizer, Sgd};
 use crate::predict::predict_rnn;
 use ndarray::Array2;
@@ -106,7 +106,7 @@ pub fn train<M, O>(
     report: &mut dyn FnMut(TrainEvent<'_>),
 ) -> Result<History>
 where
-    M: RecurrentModel,
+    M: RecurrentModelExt,
     M::Elem: FastReal,
     O: Optimizer<M::Elem>,
 {
@@ -304,7 +304,7 @@ where
 /// assert!(lstm.final_perplexity().unwrap() > 1.0);
 /// # Ok::<(), d2l_rnn::Error>(())
 /// ```
-pub fn train_and_predict_rnn<M: RecurrentModel>(
+pub fn train_and_predict_rnn<M: RecurrentModelExt>(
     build: impl FnOnce(usize, usize, u64) -> M,
     corpus: &Corpus,
     cfg: &TrainConfig,

@@ -1,10 +1,10 @@
-//! `predict_rnn` reads a prefix one character at a time, as the section's loop does, and
-//! writes the same text as that loop, bit for bit, for every model: the state moves
-//! through the prefix and is carried into the characters it writes.
+//! `RecurrentModelExt::advance` (the recurrence without the output layer, used for a prefix)
+//! leaves exactly the state that one `forward` per character leaves, bit for bit, for every
+//! model; so `predict_rnn` writes the same text as the step-by-step loop of the section.
 
 use d2l_rnn::data::Vocab;
 use d2l_rnn::fast::{GruFast, LstmFast, RnnFast};
-use d2l_rnn::model::{Parameters, RecurrentModel};
+use d2l_rnn::model::{Parameters, RecurrentModel, RecurrentModelExt};
 use d2l_rnn::nn::{GruCell, LstmCell, RNNModel, Recurrent, RnnCell, RnnConfig};
 use d2l_rnn::predict::{argmax, predict_rnn};
 use d2l_rnn::scratch::GruScratch;
@@ -37,17 +37,23 @@ fn step_by_step<M: RecurrentModel<Elem = f32>>(
     out
 }
 
-fn check<M: RecurrentModel<Elem = f32> + Clone>(name: &str, model: M, vocab: &Vocab) {
+fn check<M: RecurrentModelExt<Elem = f32> + Clone>(name: &str, model: M, vocab: &Vocab) {
     let prefix: Vec<usize> = vocab
         .encode(&TEXT[..TEXT.char_indices().nth(30).unwrap().0])
         .unwrap();
-    let mut a = model.clone();
-    let mut state = a.begin_state(1);
+    let (mut a, mut b) = (model.clone(), model.clone());
+    let mut advanced = a.begin_state(1);
+    a.advance(
+        Array2::from_shape_fn((1, prefix.len()), |(_, t)| prefix[t]).view(),
+        &mut advanced,
+    );
+    let mut stepped = b.begin_state(1);
     for &c in &prefix {
-        let _ = a.forward(Array2::from_elem((1, 1), c).view(), &mut state);
+        let _ = b.forward(Array2::from_elem((1, 1), c).view(), &mut stepped);
     }
+    assert_eq!(bits(&advanced), bits(&stepped), "{name}: the states differ");
     assert!(
-        bits(&state).iter().any(|&v| v != 0),
+        bits(&advanced).iter().any(|&v| v != 0),
         "{name}: the state moved"
     );
     let mut c = model.clone();
@@ -61,7 +67,7 @@ fn check<M: RecurrentModel<Elem = f32> + Clone>(name: &str, model: M, vocab: &Vo
 }
 
 #[test]
-fn predict_rnn_writes_what_the_sections_loop_writes() {
+fn advancing_a_prefix_equals_stepping_through_it() {
     let vocab = Vocab::from_text(TEXT);
     let v = vocab.len();
     check(
@@ -80,7 +86,7 @@ fn predict_rnn_writes_what_the_sections_loop_writes() {
         &vocab,
     );
     check(
-        "GruScratch",
+        "GruScratch (default advance)",
         GruScratch::new(spread(d2l_rnn::scratch::get_gru_params(v, 16, 4))),
         &vocab,
     );
