@@ -90,7 +90,7 @@ impl<'a, A: FastReal> Output<'a, A> {
 mod examples {
     #[test]
     fn output_example() {
-        use crate::fast::engine::Output;
+        use super::Output;
         use ndarray::{Array1, Array2};
         let dense_weight = Array2::<f32>::zeros((1027, 256)); // PyTorch's (out, in)
         let bias = Array1::<f32>::zeros(1027);
