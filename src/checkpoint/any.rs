@@ -68,6 +68,16 @@ impl AnyModel {
     }
 
     /// The model's sizes, for [`ModelShape::check_fits`].
+    ///
+    /// ```
+    /// use d2l_rnn::checkpoint::AnyModel;
+    /// use d2l_rnn::fast::GruFast;
+    /// use d2l_rnn::nn::ModelKind;
+    /// use d2l_rnn::train::ModelShape;
+    /// let any = AnyModel::GruScratch(GruFast::init(7, 5, 0));
+    /// let shape = ModelShape { kind: ModelKind::Gru, vocab_size: 7, num_hiddens: 5, num_layers: 1, directions: 1 };
+    /// assert_eq!(any.shape(), shape);
+    /// ```
     pub fn shape(&self) -> ModelShape {
         let scratch = |vocab_size, num_hiddens| ModelShape {
             kind: self.kind(),
@@ -110,6 +120,23 @@ impl AnyModel {
     }
 
     /// [`predict_streaming`]: each character to `emit` as it is chosen.
+    ///
+    /// ```
+    /// use d2l_rnn::checkpoint::AnyModel;
+    /// use d2l_rnn::data::Vocab;
+    /// use d2l_rnn::fast::RnnFast;
+    /// use d2l_rnn::predict::Sampler;
+    /// let vocab = Vocab::from_text("分开不了");
+    /// let mut any = AnyModel::RnnScratch(RnnFast::init(vocab.len(), 8, 0));
+    /// let mut written = Vec::new();
+    /// any.predict_streaming("分开", 3, &vocab, &Sampler::default(), |c| {
+    ///     written.push(c);
+    ///     Ok(())
+    /// })?;
+    /// assert_eq!(written.len(), 5); // the prefix, then 3 characters, one call each
+    /// assert_eq!(written.iter().collect::<String>(), any.predict("分开", 3, &vocab)?);
+    /// # Ok::<(), d2l_rnn::Error>(())
+    /// ```
     pub fn predict_streaming(
         &mut self,
         prefix: &str,
