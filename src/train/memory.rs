@@ -22,6 +22,14 @@ pub struct ModelShape {
 
 /// Bytes of `f32` a run needs, roughly (within a factor of two): the model
 /// and one mini-batch.
+///
+/// ```
+/// use d2l_rnn::nn::ModelKind;
+/// use d2l_rnn::train::{Footprint, ModelShape};
+/// let tiny = ModelShape { kind: ModelKind::Rnn, vocab_size: 2, num_hiddens: 1, num_layers: 1, directions: 1 };
+/// // P = 1·2 + 2 (output) + 1·1·(2 + 1 + 2) = 9; one sequence of one step: 2·2 + 5·2·1 = 14 values.
+/// assert_eq!(tiny.footprint(1, 1), Footprint { model_bytes: 20.0 * 9.0, batch_bytes: 4.0 * 14.0 });
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Footprint {
     /// Parameters, their gradients, the optimiser's moments and the fast
