@@ -35,6 +35,7 @@
 pub(crate) mod engine;
 #[cfg(test)]
 mod engine_tests;
+mod fast_model;
 mod gru;
 mod gru_steps;
 #[cfg(not(feature = "bench-internals"))]
@@ -43,11 +44,11 @@ pub(crate) mod kernels;
 #[doc(hidden)]
 pub mod kernels;
 mod lstm;
-mod lstm_steps;
 pub(crate) mod output;
 mod rnn;
 
 use crate::real::Real;
+pub use fast_model::{FastLayout, FastModel};
 pub use gru::GruFast;
 pub use lstm::LstmFast;
 pub use rnn::RnnFast;

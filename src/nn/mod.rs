@@ -41,7 +41,7 @@
 //! ```
 
 mod cell;
-mod engine;
+pub(crate) mod engine;
 mod gru;
 mod layer_params;
 mod linear;

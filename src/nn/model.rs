@@ -1,6 +1,6 @@
 //! The section's `RNNModel`: a recurrent layer and a dense output layer.
 
-use super::engine::LayerSteps;
+use super::engine::{LayerGrads, LayerSteps};
 use super::linear::LinearParams;
 use super::recurrent::{torch_repr, Cell, Engine, LayerState, Recurrent, RecurrentParams};
 use super::{ModelKind, RnnConfig};
@@ -206,7 +206,7 @@ impl<C: Cell<A>, A: FastReal> RNNModel<C, A> {
             rec: LayerSteps {
                 engine: rnn,
                 p: &params.rnn,
-                g: &mut grads.rnn,
+                g: LayerGrads::Torch(&mut grads.rnn),
                 state,
             },
             out: params.dense.output(),

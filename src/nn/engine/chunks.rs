@@ -16,15 +16,38 @@ use crate::fast::engine::Recurrence;
 use crate::fast::FastReal;
 use crate::nn::cell::Cell;
 use crate::nn::layer_params::RecurrentParams;
+use crate::scratch::Gate;
 use ndarray::{s, ArrayView2, ArrayViewMut2};
 use std::ops::Range;
+
+/// Where a layer stack's weight gradients go.
+pub(crate) enum LayerGrads<'a, A> {
+    /// PyTorch's layout, written after the walk back.
+    Torch(&'a mut RecurrentParams<A>),
+    /// The book's (one layer, one direction, one-hot input), summed chunk
+    /// by chunk during the walk back ([`super::scratch`]).
+    Scratch(Vec<&'a mut Gate<A>>),
+}
+
+impl<A> LayerGrads<'_, A> {
+    /// The gradients in PyTorch's layout: a stack in the book's layout has
+    /// one layer and one direction, which always walk back chunk by chunk.
+    fn torch(&mut self) -> &mut RecurrentParams<A> {
+        match self {
+            LayerGrads::Torch(g) => g,
+            LayerGrads::Scratch(_) => {
+                unreachable!("the book's layout has one layer, one direction")
+            }
+        }
+    }
+}
 
 /// A layer stack with its weights, gradients and initial state, for one
 /// forward and backward pass through the engine.
 pub(crate) struct LayerSteps<'a, C: Cell<A>, A: FastReal> {
     pub(crate) engine: &'a mut Engine<C, A>,
     pub(crate) p: &'a RecurrentParams<A>,
-    pub(crate) g: &'a mut RecurrentParams<A>,
+    pub(crate) g: LayerGrads<'a, A>,
     /// The initial state (zeros when `None`).
     pub(crate) state: Option<&'a C::State>,
 }
@@ -77,6 +100,9 @@ impl<C: Cell<A>, A: FastReal> Recurrence<A> for LayerSteps<'_, C, A> {
                 self.engine.begin_back(last, 0, None);
             }
             self.engine.backward_steps(self.p, last, 0, steps.clone());
+            if let LayerGrads::Scratch(g) = &mut self.g {
+                self.engine.scratch_grads_chunk(steps.clone(), g);
+            }
             if steps.start == 0 {
                 // The layer below needs its input's gradient now; the
                 // weights' wait for `finish_backward`.
@@ -84,19 +110,22 @@ impl<C: Cell<A>, A: FastReal> Recurrence<A> for LayerSteps<'_, C, A> {
             }
         } else if steps.start == 0 {
             self.engine
-                .backward_layer(self.p, self.g, last, None, false);
+                .backward_layer(self.p, self.g.torch(), last, None, false);
         }
         if steps.start == 0 {
             for l in (0..last).rev() {
-                self.engine.backward_layer(self.p, self.g, l, None, false);
+                self.engine
+                    .backward_layer(self.p, self.g.torch(), l, None, false);
             }
         }
     }
 
     fn finish_backward(&mut self) {
         if self.chunked() {
-            let last = self.engine.cfg.num_layers - 1;
-            self.engine.weight_grads(self.g, last, 0);
+            if let LayerGrads::Torch(g) = &mut self.g {
+                let last = self.engine.cfg.num_layers - 1;
+                self.engine.weight_grads(g, last, 0);
+            }
         }
     }
 }

@@ -45,7 +45,11 @@ impl<C: Cell<A>, A: FastReal> Engine<C, A> {
         // read as a row of W_ihᵀ (transposed once, tile by tile, into rows
         // padded off 4 KiB strides, whose rows would otherwise share cache sets).
         if l == 0 && self.one_hot {
-            let w_t = transposed_copy_padded(&w.weight_ih, &mut self.w_ih_t);
+            let w_t = if self.table_given {
+                self.w_ih_t.slice(s![.., ..C::GATES * self.cfg.hidden_size])
+            } else {
+                transposed_copy_padded(&w.weight_ih, &mut self.w_ih_t)
+            };
             gather_rows(buf.xw.view_mut(), w_t, &w.bias_ih, &self.idx0);
         } else {
             let x = if l == 0 {

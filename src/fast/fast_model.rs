@@ -1,0 +1,206 @@
+//! A from-scratch parameter set on the crate's one recurrence engine: the
+//! book's weights, the concise layers' cells and walk through time.
+
+use super::engine::{Parts, Pipeline};
+use super::kernels::transpose::transpose_into;
+use crate::fast::FastReal;
+use crate::model::{Parameters, RecurrentModel, RecurrentModelExt};
+use crate::nn::engine::{Engine, LayerGrads, LayerSteps};
+use crate::nn::{Cell, LayerState, RecurrentParams, RnnConfig};
+use crate::scratch::{Gate, GatedParams};
+use ndarray::{s, Array2, ArrayView2, Axis};
+use std::fmt;
+
+/// A from-scratch parameter set ([`crate::scratch::RnnParams`],
+/// [`crate::scratch::GruParams`], [`crate::scratch::LstmParams`]) as the
+/// engine runs it: which [`Cell`] computes its step, in which order the
+/// cell stacks its gates, and its state in the book's shape.
+pub trait FastLayout<A: FastReal>: GatedParams<A> + Parameters<A> + Clone + fmt::Debug {
+    /// The step the engine runs.
+    type Cell: Cell<A>;
+    /// The book's state: \\(H\\) `(n, h)`, or \\((H, C)\\) for the LSTM.
+    type State: Clone + Parameters<A>;
+    /// Gate block `k` of the cell is gate `CELL_ORDER[k]` of [`GatedParams::gates`].
+    const CELL_ORDER: &'static [usize];
+    /// The cell, configured for the book's model.
+    fn cell() -> Self::Cell;
+    /// A state of zeros for `batch` sequences and `hidden` units.
+    fn zero_state(batch: usize, hidden: usize) -> Self::State;
+    /// The state as a one-layer state `(1, n, h)` of the cell.
+    fn to_layer(state: &Self::State) -> <Self::Cell as Cell<A>>::State;
+    /// Writes a one-layer state of the cell into the book's.
+    fn from_layer(layer: &<Self::Cell as Cell<A>>::State, state: &mut Self::State);
+}
+
+/// A from-scratch model run fast: the parameters of a readable model
+/// ([`crate::scratch`]) stepped through time by the engine the concise
+/// layers use, with the dense output layer overlapped on two cores
+/// (`src/fast/engine.rs`). The numbers are the readable model's (a test
+/// compares every logit and gradient in f64).
+///
+/// The weights stay in the book's layout; before each pass the engine reads
+/// \\(W_x\\) of every gate as its one-hot table (row `x` of \\(W_x\\) is
+/// \\(X W_x\\) for the one-hot \\(X\\) of character `x`) and a copy of
+/// \\(W_h^\top\\) for the walk back; the weight gradients are summed in the
+/// book's orientation while the walk back goes on.
+#[derive(Clone)]
+pub struct FastModel<P: FastLayout<A>, A: FastReal = f32> {
+    /// The weights.
+    pub params: P,
+    /// Their gradients after the last [`RecurrentModel::backward`].
+    pub grads: P,
+    /// \\(W_h^\top\\) and \\(b\\) of every gate in PyTorch's layout, as the
+    /// engine reads them (`weight_ih` is empty: the one-hot table is given).
+    torch: RecurrentParams<A>,
+    layer: Engine<P::Cell, A>,
+    /// The state before the pass, as the layer takes it.
+    start: <P::Cell as Cell<A>>::State,
+    pipeline: Pipeline<A>,
+}
+
+impl<P: FastLayout<A>, A: FastReal> fmt::Debug for FastModel<P, A> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FastModel")
+            .field("params", &self.params)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<P: FastLayout<A>, A: FastReal> FastModel<P, A> {
+    /// Wraps parameters (from `get_params`, `get_gru_params`,
+    /// `get_lstm_params` or a checkpoint) into a model.
+    pub fn new(params: P) -> Self {
+        let (v, h) = (params.vocab_size(), params.num_hiddens());
+        let grads = P::zeros(v, h);
+        let cfg = RnnConfig::new(v, h);
+        let mut torch = RecurrentParams::zeros(<P::Cell as Cell<A>>::KIND, &cfg);
+        torch.cells[0].weight_ih = Array2::zeros((P::CELL_ORDER.len() * h, 0));
+        let start = <P::Cell as Cell<A>>::State::zeros((1, 0, h));
+        FastModel {
+            params,
+            grads,
+            torch,
+            layer: Engine::new(cfg, P::cell()),
+            start,
+            pipeline: Pipeline::default(),
+        }
+    }
+
+    /// Hands the engine the weights as they are now, and the mini-batch
+    /// `(batch_size, num_steps)` with its initial state.
+    fn load(&mut self, inputs: ArrayView2<'_, usize>, state: &P::State) {
+        let h = self.params.num_hiddens();
+        let gates = self.params.gates();
+        let order = P::CELL_ORDER;
+        let tables: Vec<_> = order.iter().map(|&i| gates[i].w_x.view()).collect();
+        self.layer.give_table(&tables);
+        let w = &mut self.torch.cells[0];
+        for (k, &i) in order.iter().enumerate() {
+            transpose_into(
+                gates[i].w_h.view(),
+                w.weight_hh.slice_mut(s![k * h..(k + 1) * h, ..]),
+            );
+            w.bias_ih
+                .slice_mut(s![k * h..(k + 1) * h])
+                .assign(&gates[i].b);
+        }
+        if let Err(e) = self.layer.load_indices(inputs.t()) {
+            panic!("{}: {e}", std::any::type_name::<Self>());
+        }
+        self.start = P::to_layer(state);
+    }
+
+    /// The model as the engine sees it.
+    fn parts(&mut self) -> Parts<'_, A, LayerSteps<'_, P::Cell, A>> {
+        let FastModel {
+            params,
+            grads,
+            torch,
+            layer,
+            start,
+            pipeline,
+        } = self;
+        let (gates, d_w_hq, d_b_q) = grads.parts_mut();
+        let mut slots: Vec<Option<&mut Gate<A>>> = gates.into_iter().map(Some).collect();
+        let in_cell_order = P::CELL_ORDER
+            .iter()
+            .map(|&i| slots[i].take().expect("each gate once"))
+            .collect();
+        let (w_hq, b_q) = params.output();
+        Parts {
+            rec: LayerSteps {
+                engine: layer,
+                p: torch,
+                g: LayerGrads::Scratch(in_cell_order),
+                state: Some(start),
+            },
+            out: super::engine::Output {
+                weight: w_hq.view(),
+                bias: b_q.view(),
+            },
+            engine: pipeline,
+            d_weight: d_w_hq.view_mut().reversed_axes(),
+            d_bias: d_b_q.view_mut(),
+        }
+    }
+}
+
+impl<P: FastLayout<A>, A: FastReal> RecurrentModel for FastModel<P, A> {
+    type Elem = A;
+    type State = P::State;
+    type Params = P;
+
+    fn vocab_size(&self) -> usize {
+        self.params.vocab_size()
+    }
+
+    fn begin_state(&self, batch_size: usize) -> P::State {
+        P::zero_state(batch_size, self.params.num_hiddens())
+    }
+
+    /// # Panics
+    /// On an index outside the vocabulary.
+    fn forward(
+        &mut self,
+        inputs: ArrayView2<'_, usize>,
+        state: &mut P::State,
+    ) -> ArrayView2<'_, A> {
+        let (n, steps) = inputs.dim();
+        self.load(inputs, state);
+        let mut parts = self.parts();
+        parts.engine.forward(steps, n, &mut parts.rec, parts.out);
+        P::from_layer(&self.layer.final_state(), state);
+        self.pipeline.logits()
+    }
+
+    fn backward(&mut self, d_logits: ArrayView2<'_, A>) {
+        self.parts().backward(d_logits);
+    }
+
+    fn params(&self) -> &P {
+        &self.params
+    }
+
+    fn params_and_grads(&mut self) -> (&mut P, &mut P) {
+        (&mut self.params, &mut self.grads)
+    }
+}
+
+impl<P: FastLayout<A>, A: FastReal> RecurrentModelExt for FastModel<P, A> {
+    fn advance(&mut self, inputs: ArrayView2<'_, usize>, state: &mut P::State) {
+        self.load(inputs, state);
+        self.layer.run_forward(&self.torch, Some(&self.start));
+        P::from_layer(&self.layer.final_state(), state);
+    }
+
+    fn state_grad(&self) -> P::State {
+        let mut state = P::zero_state(self.layer.steps_batch().1, self.params.num_hiddens());
+        P::from_layer(&self.layer.initial_state_grad(), &mut state);
+        state
+    }
+}
+
+/// Row 0 of a one-layer state part `(1, n, h)`.
+pub(crate) fn only_layer<A: Clone>(part: ndarray::ArrayView3<'_, A>) -> ArrayView2<'_, A> {
+    part.index_axis_move(Axis(0), 0)
+}
