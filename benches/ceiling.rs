@@ -260,7 +260,7 @@ fn main() {
             name: "from-scratch GRU",
             gates: 3,
             loss_and_update: Box::new(|| loss_and_update(&mut gru, &mut s2, c)),
-            cells: || cells(&GruCell),
+            cells: || cells(&GruCell::default()),
         },
         Model {
             name: "from-scratch LSTM",
@@ -282,7 +282,7 @@ fn main() {
             name: "concise GRU",
             gates: 3,
             loss_and_update: Box::new(|| loss_and_update(&mut c_gru, &mut a2, c)),
-            cells: || cells(&GruCell),
+            cells: || cells(&GruCell::default()),
         },
         Model {
             name: "concise LSTM",

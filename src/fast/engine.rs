@@ -44,7 +44,6 @@
 //! not, so the numbers do not depend on which thread ran what, nor on the
 //! number of threads.
 
-use super::kernels::halves::MinSplitWork;
 use super::kernels::linalg::matmul_serial;
 use super::kernels::pipeline::{chunk_steps, lock, DenseGradBlocks, Flags, Queue};
 use super::kernels::rows::add_to_rows;
@@ -93,8 +92,6 @@ pub struct Pipeline<A> {
     copy_of: Option<(usize, (usize, usize))>,
     /// Sequences per mini-batch of the last forward pass.
     batch: usize,
-    /// From which size a step's sequences walk as two halves.
-    pub(crate) split: MinSplitWork,
 }
 
 impl<A: FastReal> Pipeline<A> {
@@ -113,20 +110,6 @@ impl<A: FastReal> Pipeline<A> {
     /// \\(O\\) of the last [`Pipeline::forward`], `(T n, q)`.
     pub fn logits(&self) -> ArrayView2<'_, A> {
         self.logits.view()
-    }
-
-    /// The recurrence alone over `steps` steps of `batch` sequences
-    /// (writing text: the prefix's outputs are not needed), on this thread.
-    pub fn advance(
-        &mut self,
-        steps: usize,
-        batch: usize,
-        width: usize,
-        rec: &mut impl Recurrence<A>,
-    ) {
-        let q = self.logits.ncols();
-        self.ensure(steps, batch, width, q);
-        rec.forward_chunk(0..steps, self.hidden.view_mut());
     }
 
     /// The forward pass: the recurrence over `steps` steps of `batch`
@@ -310,16 +293,6 @@ impl<A: FastReal, R: Recurrence<A>> Parts<'_, A, R> {
             self.d_bias,
         );
     }
-}
-
-/// Copies rows `rows` of `src` into `out` (a chunk's hidden rows from a
-/// model's own buffer).
-pub(crate) fn copy_rows<A: FastReal>(
-    src: &Array2<A>,
-    rows: Range<usize>,
-    mut out: ArrayViewMut2<'_, A>,
-) {
-    out.assign(&src.slice(s![rows, ..]));
 }
 
 #[cfg(test)]

@@ -50,7 +50,11 @@ fn every_model(
     vec![
         (
             "RnnFast",
-            loss_and_grads(&mut RnnFast::new(get_params(v, 64, 3)), x, y),
+            loss_and_grads(
+                &mut RnnFast::new(get_params(v, 64, 3)).split_at(split),
+                x,
+                y,
+            ),
         ),
         (
             "GruFast",

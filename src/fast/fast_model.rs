@@ -86,6 +86,13 @@ impl<P: FastLayout<A>, A: FastReal> FastModel<P, A> {
         }
     }
 
+    /// The same model with steps split in halves from `split` on (tests).
+    #[cfg(test)]
+    pub(crate) fn split_at(mut self, split: super::kernels::halves::MinSplitWork) -> Self {
+        self.layer.split = split;
+        self
+    }
+
     /// Hands the engine the weights as they are now, and the mini-batch
     /// `(batch_size, num_steps)` with its initial state.
     fn load(&mut self, inputs: ArrayView2<'_, usize>, state: &P::State) {

@@ -37,7 +37,6 @@ pub(crate) mod engine;
 mod engine_tests;
 mod fast_model;
 mod gru;
-mod gru_steps;
 #[cfg(not(feature = "bench-internals"))]
 pub(crate) mod kernels;
 #[cfg(feature = "bench-internals")]

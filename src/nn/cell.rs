@@ -113,4 +113,23 @@ pub trait Cell<A: FastReal>: Clone + fmt::Debug + Send + Sync + 'static {
     fn forward_step(&self, step: CellForward<'_, A>);
     /// The same step backward.
     fn backward_step(&self, step: CellBackward<'_, A>);
+    /// Whether the last gate block's hidden product reads a gated state,
+    /// \\((g \odot h_{t-1}) W^\top\\) (the book's GRU, \\((R \odot H) W_{hh}\\)),
+    /// instead of \\(h_{t-1} W^\top\\). The engine then computes the other
+    /// blocks of `hw`, calls [`Cell::gate_hidden`], multiplies the gated
+    /// state the cell left in the cache's last `H` columns into the last
+    /// block, and calls [`Cell::forward_step`]. Backwards it multiplies the
+    /// last block of `d_hw` back into the gated state's gradient and hands
+    /// it to [`Cell::backward_gated`] before it multiplies the other blocks.
+    fn gated_hidden(&self) -> bool {
+        false
+    }
+    /// Forward, before the last block's product: the gate and the gated
+    /// state \\(g \odot h_{t-1}\\), into the cache (`hw`'s last block is not
+    /// computed yet).
+    fn gate_hidden(&self, _step: CellForward<'_, A>) {}
+    /// Backward, after [`Cell::backward_step`] and the product: the gate's
+    /// gradients from `d_gated` \\(= \partial (g \odot h_{t-1})\\) `(batch, H)`,
+    /// and its part of `dh`.
+    fn backward_gated(&self, _step: CellBackward<'_, A>, _d_gated: &[A]) {}
 }

@@ -26,8 +26,29 @@ use ndarray::Array3;
 /// the input product gets \\((\partial r_{pre}, \partial z_{pre}, \partial n_{pre})\\),
 /// the hidden product \\((\partial r_{pre}, \partial z_{pre}, r \odot \partial n_{pre})\\),
 /// and \\(h_{t-1}\\) directly \\(z \odot \partial h_t\\).
+///
+/// With [`ResetGate::BeforeProduct`] the candidate is the book's,
+/// \\(n = \tanh(x W_{in}^\top + b_{in} + (r \odot h_{t-1}) W_{hn}^\top + b_{hn})\\)
+/// ([`Cell::gated_hidden`]); the cache keeps \\(r \odot h_{t-1}\\) in the last
+/// slot, and backwards \\(\partial (r \odot h_{t-1}) = \partial n_{pre} W_{hn}\\) gives
+/// \\(\partial r_{pre} = \partial (r \odot h_{t-1}) \odot h_{t-1} \odot r(1 - r)\\) and adds
+/// \\(r \odot \partial (r \odot h_{t-1})\\) to \\(h_{t-1}\\)'s direct part.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct GruCell;
+pub struct GruCell {
+    /// Where the reset gate meets the hidden product.
+    pub reset: ResetGate,
+}
+
+/// Where a GRU's reset gate applies: to the hidden product (PyTorch,
+/// cuDNN) or to the state before it (the book's \\((R_t \odot H_{t-1}) W_{hh}\\)).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ResetGate {
+    /// \\(r \odot (h_{t-1} W_{hn}^\top + b_{hn})\\), PyTorch's `nn.GRU`.
+    #[default]
+    AfterProduct,
+    /// \\((r \odot h_{t-1}) W_{hn}^\top + b_{hn}\\), the book's from-scratch GRU.
+    BeforeProduct,
+}
 
 impl<A: FastReal> Cell<A> for GruCell {
     const KIND: ModelKind = ModelKind::Gru;
@@ -37,13 +58,54 @@ impl<A: FastReal> Cell<A> for GruCell {
 
     fn from_config(cfg: &RnnConfig) -> Result<Self> {
         no_nonlinearity("GRU", cfg)?;
-        Ok(GruCell)
+        Ok(GruCell::default())
+    }
+
+    fn gated_hidden(&self) -> bool {
+        self.reset == ResetGate::BeforeProduct
+    }
+
+    #[inline(always)]
+    fn gate_hidden(&self, s: CellForward<'_, A>) {
+        let hs = s.hidden;
+        let rows = s.xw.chunks_exact(3 * hs).zip(s.hw.chunks_exact(3 * hs));
+        let rows = rows.zip(s.h_prev.chunks_exact(hs));
+        for (((xw, hw), h_prev), cache) in rows.zip(s.cache.chunks_exact_mut(4 * hs)) {
+            let [r, _, _, rh] = gates_mut(cache, hs);
+            zip2(r, &xw[..hs], &hw[..hs], |x, h| (x + h).sigmoid_fast());
+            zip2(rh, r, h_prev, |r, h| r * h);
+        }
+    }
+
+    #[inline(always)]
+    fn backward_gated(&self, s: CellBackward<'_, A>, d_gated: &[A]) {
+        let hs = s.hidden;
+        let one = A::one();
+        let rows = s.dh.chunks_exact_mut(hs).zip(s.h_prev.chunks_exact(hs));
+        let rows = rows
+            .zip(s.cache.chunks_exact(4 * hs))
+            .zip(d_gated.chunks_exact(hs));
+        let outs = s
+            .d_xw
+            .chunks_exact_mut(3 * hs)
+            .zip(s.d_hw.chunks_exact_mut(3 * hs));
+        for ((((dh, h_prev), cache), d_rh), (d_xw, d_hw)) in rows.zip(outs) {
+            let [r, z, _, _] = gates(cache, hs);
+            zip3(&mut d_xw[..hs], d_rh, h_prev, r, |d, hp, r| {
+                d * hp * r * (one - r)
+            }); // ∂r_pre
+            d_hw[..hs].copy_from_slice(&d_xw[..hs]);
+            for (j, g) in dh.iter_mut().enumerate() {
+                *g = *g * z[j] + d_rh[j] * r[j]; // the direct part of ∂h_{t-1}
+            }
+        }
     }
 
     #[inline(always)]
     fn forward_step(&self, s: CellForward<'_, A>) {
         let hs = s.hidden;
         let one = A::one();
+        let before = self.reset == ResetGate::BeforeProduct;
         let rows = s.xw.chunks_exact(3 * hs).zip(s.hw.chunks_exact(3 * hs));
         let rows = rows.zip(s.h_prev.chunks_exact(hs));
         let outs =
@@ -54,10 +116,15 @@ impl<A: FastReal> Cell<A> for GruCell {
             let [h_r, h_z, h_n] = gates(hw, hs); // h_n = h W_hnᵀ + b_hn
             let [r, z, n, hn] = gates_mut(cache, hs);
             // One formula per loop: few streams each, so the loops vectorise.
-            zip2(r, x_r, h_r, |x, h| (x + h).sigmoid_fast());
             zip2(z, x_z, h_z, |x, h| (x + h).sigmoid_fast());
-            zip3(n, x_n, r, h_n, |x, r, h| (x + r * h).tanh_fast());
-            hn.copy_from_slice(h_n);
+            if before {
+                // r and r ⊙ h_{t-1} are in the cache already; h_n = (r ⊙ h_{t-1}) W_hnᵀ + b_hn.
+                zip2(n, x_n, h_n, |x, h| (x + h).tanh_fast());
+            } else {
+                zip2(r, x_r, h_r, |x, h| (x + h).sigmoid_fast());
+                zip3(n, x_n, r, h_n, |x, r, h| (x + r * h).tanh_fast());
+                hn.copy_from_slice(h_n);
+            }
             zip3(h, z, n, h_prev, |z, n, hp| (one - z) * n + z * hp);
         }
     }
@@ -66,6 +133,7 @@ impl<A: FastReal> Cell<A> for GruCell {
     fn backward_step(&self, s: CellBackward<'_, A>) {
         let hs = s.hidden;
         let one = A::one();
+        let before = self.reset == ResetGate::BeforeProduct;
         let rows = s.dh.chunks_exact_mut(hs).zip(s.h_prev.chunks_exact(hs));
         let rows = rows.zip(s.cache.chunks_exact(4 * hs));
         let outs = s
@@ -80,9 +148,14 @@ impl<A: FastReal> Cell<A> for GruCell {
             zip4(dx_z, dh, h_prev, n, z, |g, hp, n, z| {
                 g * (hp - n) * z * (one - z)
             }); // ∂z_pre
+            dh_z.copy_from_slice(dx_z);
+            if before {
+                // ∂r_pre and the direct part of ∂h_{t-1} wait for ∂(r ⊙ h_{t-1}).
+                dh_n.copy_from_slice(dx_n);
+                continue;
+            }
             zip3(dx_r, dx_n, hn, r, |dn, hn, r| dn * hn * r * (one - r)); // ∂r_pre
             dh_r.copy_from_slice(dx_r);
-            dh_z.copy_from_slice(dx_z);
             zip2(dh_n, dx_n, r, |dn, r| dn * r);
             update1(dh, z, |g, z| g * z); // the direct part of ∂h_{t-1}
         }

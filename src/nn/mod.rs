@@ -52,7 +52,7 @@ mod recurrent;
 mod rnn;
 mod state;
 
-pub use gru::{Gru, GruCell};
+pub use gru::{Gru, GruCell, ResetGate};
 pub use linear::{Linear, LinearParams};
 pub use lstm::{Lstm, LstmCell};
 pub use model::{RNNModel, RNNModelParams};

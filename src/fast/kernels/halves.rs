@@ -8,8 +8,6 @@
 //! runs both halves itself. Every row is computed as it would be whole, so
 //! the numbers are the same bit for bit, split or not.
 
-use ndarray::{ArrayView2, ArrayView3, ArrayViewMut2, ArrayViewMut3};
-
 /// Multiply-adds a step must have before it is split: a `rayon::join` that
 /// another core takes costs about a microsecond; below this, a step takes
 /// well under 20 microseconds. (The section's GRU step, 32 rows of 3 gates
@@ -76,20 +74,6 @@ pub(crate) fn cut_mut<A>(s: &mut [A], rows: usize, width: usize) -> (&mut [A], &
     } else {
         s.split_at_mut(rows * width)
     }
-}
-
-/// `(steps n, h)` as `(steps, n, h)`: a buffer's rows by step and sequence.
-pub(crate) fn by_step<'a, A>(a: ArrayViewMut2<'a, A>, n: usize) -> ArrayViewMut3<'a, A> {
-    let (rows, h) = a.dim();
-    a.into_shape_with_order((rows / n.max(1), n, h))
-        .expect("a standard-layout buffer of whole steps")
-}
-
-/// [`by_step`], read-only.
-pub(crate) fn by_step_ro<'a, A>(a: ArrayView2<'a, A>, n: usize) -> ArrayView3<'a, A> {
-    let (rows, h) = a.dim();
-    a.into_shape_with_order((rows / n.max(1), n, h))
-        .expect("a standard-layout buffer of whole steps")
 }
 
 #[cfg(test)]

@@ -128,14 +128,6 @@ pub fn vectorized<R>(f: impl FnOnce() -> R) -> R {
     f()
 }
 
-/// `x <- tanh x` for every element of a slice, vectorised.
-pub fn tanh_inplace<A: Exp>(xs: &mut [A]) {
-    vectorized(
-        #[inline(always)]
-        || xs.iter_mut().for_each(|x| *x = x.tanh_fast()),
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::Exp;
@@ -204,12 +196,5 @@ mod examples {
             || xs.iter().map(|x| x * 2.0).sum::<f32>(),
         );
         assert_eq!(s, 100.0);
-    }
-
-    #[test]
-    fn tanh_inplace_example() {
-        let mut x = [0.0f32, 1.0, -1.0];
-        crate::fast::kernels::math::tanh_inplace(&mut x);
-        assert!((x[1] - 0.761_594_2).abs() < 1e-6 && x[1] == -x[2] && x[0] == 0.0);
     }
 }

@@ -3,7 +3,7 @@
 
 use super::math::vectorized;
 use crate::fast::FastReal;
-use ndarray::{Array1, Array2, ArrayView1, ArrayView2, ArrayViewMut1, ArrayViewMut2, Axis, Zip};
+use ndarray::{Array1, ArrayView1, ArrayView2, ArrayViewMut1, ArrayViewMut2, Axis, Zip};
 
 /// `out[r] = table[indices[r]] + bias` for each row `r`: the product of
 /// one-hot rows with `table`, plus the bias. Large gathers run as two halves
@@ -157,17 +157,6 @@ fn scatter_sum<A: FastReal>(
     }
 }
 
-/// The backward pass of [`gather_rows`]: `d_table` and `d_bias` are
-/// overwritten with `d_table[indices[r]] += d_out[r]`, `d_bias = Σ_r d_out[r]`.
-pub(crate) fn scatter_rows<A: FastReal>(
-    d_table: &mut Array2<A>,
-    d_bias: &mut Array1<A>,
-    d_out: ArrayView2<'_, A>,
-    indices: &[usize],
-) {
-    add_rows_at(d_table.view_mut(), Some(d_bias.view_mut()), d_out, indices);
-}
-
 /// `m[r] += row` for every row `r` of `m` `(rows, n)` (a bias added to
 /// every row of a product), on this thread, as slice loops compiled for the
 /// processor's vector instructions: the same numbers as ndarray's `m += &row`.
@@ -218,24 +207,6 @@ fn in_column_halves<A: FastReal>(
     let (left, right) = out.split_at(Axis(1), half);
     let (in_left, in_right) = input.split_at(Axis(1), half);
     rayon::join(|| f(left, in_left), || f(right, in_right));
-}
-
-/// The elements of a standard-layout view (a row range of a buffer) as one
-/// slice, for loops the compiler vectorises.
-#[inline(always)]
-pub(crate) fn flat<A, S: ndarray::Data<Elem = A>>(
-    view: &ndarray::ArrayBase<S, ndarray::Ix2>,
-) -> &[A] {
-    view.as_slice().expect("rows of a standard-layout buffer")
-}
-
-/// [`flat`], writable; takes any 2-D array or view of standard layout.
-#[inline(always)]
-pub(crate) fn flat_mut<A, S: ndarray::DataMut<Elem = A>>(
-    view: &mut ndarray::ArrayBase<S, ndarray::Ix2>,
-) -> &mut [A] {
-    view.as_slice_mut()
-        .expect("rows of a standard-layout buffer")
 }
 
 #[cfg(test)]

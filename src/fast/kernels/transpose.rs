@@ -8,14 +8,13 @@
 //! instead of one value at a time; elsewhere it copies value by value, tile
 //! by tile.
 
-use crate::fast::FastReal;
-use crate::scratch::Gate;
 use ndarray::{s, Array2, ArrayView2, ArrayViewMut2};
 #[cfg(target_arch = "x86_64")]
 use std::any::TypeId;
 use std::ops::Range;
 
 /// `dst = srcᵀ` ([`transpose_into`]), resizing `dst` first when its shape differs.
+#[cfg(test)]
 pub fn transposed_copy<A: Copy + Send + Sync + num_traits::Zero + 'static>(
     src: &Array2<A>,
     dst: &mut Array2<A>,
@@ -24,20 +23,6 @@ pub fn transposed_copy<A: Copy + Send + Sync + num_traits::Zero + 'static>(
         *dst = Array2::zeros(src.t().dim());
     }
     transpose_into(src.view(), dst.view_mut());
-}
-
-/// Row-major copies of every gate's \\(W_h^\top\\) into `out` (one array a
-/// gate), for a walk back through time that multiplies by them once a step:
-/// a row-major matrix packs faster than a transposed view, and the product's
-/// numbers are the same.
-pub(crate) fn transposed_recurrent_weights<A: FastReal>(
-    gates: &[&Gate<A>],
-    out: &mut Vec<Array2<A>>,
-) {
-    out.resize_with(gates.len(), || Array2::zeros((0, 0)));
-    for (t, gate) in out.iter_mut().zip(gates) {
-        transposed_copy(&gate.w_h, t);
-    }
 }
 
 /// Tile side of the value-by-value path: 32 x 32 values of `f32` are 4 KiB,

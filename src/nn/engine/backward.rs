@@ -1,17 +1,17 @@
 //! The pass back through time and the weight gradients.
 
+use super::back_step::{BackRows, BackWeights};
 use super::{Engine, LayerBuffers};
-use crate::nn::cell::{Cell, CellBackward};
+use crate::nn::cell::Cell;
 use crate::nn::layer_params::{CellWeights, RecurrentParams};
 use crate::nn::state::LayerState;
 
-use crate::fast::kernels::halves::{cut, cut_mut, split_point, walk_halves, Halves};
-use crate::fast::kernels::linalg::{matmul, matmul_serial};
-use crate::fast::kernels::math::vectorized;
-use crate::fast::kernels::rows::{add_rows, add_rows_at, sum_rows_into};
+use crate::fast::kernels::halves::{split_point, walk_halves};
+use crate::fast::kernels::linalg::matmul;
+use crate::fast::kernels::rows::{add_rows_at, sum_rows_into};
 use crate::fast::kernels::transpose::transpose_padded_into;
 use crate::fast::FastReal;
-use ndarray::{s, Array2, ArrayView1, ArrayView2, ArrayViewMut1, ArrayViewMut2, Axis};
+use ndarray::{s, Array2, Axis};
 use std::ops::Range;
 
 impl<C: Cell<A>, A: FastReal> Engine<C, A> {
@@ -124,6 +124,7 @@ impl<C: Cell<A>, A: FastReal> Engine<C, A> {
                 cache: &buf.cache.as_slice().expect("standard layout")
                     [k * n * cw..(k + 1) * n * cw],
                 dh: buf.d_h.as_slice_mut().expect("standard layout"),
+                d_gated: buf.d_gated.as_slice_mut().expect("standard layout"),
                 dc: buf.carry_c.as_slice_mut().expect("standard layout"),
                 d_xw: &mut buf.d_xw.as_slice_mut().expect("standard layout")
                     [t * n * gh..(t + 1) * n * gh],
@@ -188,7 +189,15 @@ impl<C: Cell<A>, A: FastReal> Engine<C, A> {
     /// Layer `l`, direction `d`, after its walk back: the weight and bias
     /// gradients, all steps in one product each (a scatter for a one-hot
     /// input); \\(\partial W_{hh}\\) beside the rest, on the thread pool.
+    ///
+    /// # Panics
+    /// For a cell with [`Cell::gated_hidden`]: its weights are only kept in
+    /// the book's layout, whose gradients [`Engine::scratch_grads_chunk`] sums.
     pub(crate) fn weight_grads(&mut self, g: &mut RecurrentParams<A>, l: usize, d: usize) {
+        assert!(
+            !self.cell.gated_hidden(),
+            "a gated hidden product has gradients in the book's layout only"
+        );
         let (steps, n) = (self.steps, self.batch);
         let j = l * self.cfg.num_directions() + d;
         let CellWeights {
@@ -250,114 +259,5 @@ impl<C: Cell<A>, A: FastReal> Engine<C, A> {
             }
         };
         rayon::join(hidden_part, input_part);
-    }
-}
-
-/// What every row of a step backward shares: the cell and \\(W_{hh}\\) `(G H, H)`.
-struct BackWeights<'a, C, A> {
-    cell: &'a C,
-    w_hh: &'a Array2<A>,
-    hidden: usize,
-}
-
-/// Some rows of one step backward: the gradient arriving from the layer's
-/// output (`arriving`) and from the next step (`carry_h`), and the slices
-/// [`CellBackward`] names; `dh` ends as \\(\partial h_{t-1}\\).
-struct BackRows<'a, A> {
-    /// `(G H, H, CACHE H)`: the widths of the gate, hidden and cache rows.
-    widths: (usize, usize, usize),
-    arriving: ArrayView2<'a, A>,
-    carry_h: &'a [A],
-    h_prev: &'a [A],
-    h: &'a [A],
-    c_prev: &'a [A],
-    cache: &'a [A],
-    dh: &'a mut [A],
-    dc: &'a mut [A],
-    d_xw: &'a mut [A],
-    d_hw: &'a mut [A],
-}
-
-impl<A: Send + Sync> Halves for BackRows<'_, A> {
-    fn split(self, at: usize) -> (Self, Self) {
-        let (gh, hs, cw) = self.widths;
-        let widths = self.widths;
-        let (arriving, arriving2) = self.arriving.split_at(Axis(0), at);
-        let (carry_h, carry_h2) = cut(self.carry_h, at, hs);
-        let (h_prev, h_prev2) = cut(self.h_prev, at, hs);
-        let (h, h2) = cut(self.h, at, hs);
-        let (c_prev, c_prev2) = cut(self.c_prev, at, hs);
-        let (cache, cache2) = cut(self.cache, at, cw);
-        let (dh, dh2) = cut_mut(self.dh, at, hs);
-        let (dc, dc2) = cut_mut(self.dc, at, hs);
-        let (d_xw, d_xw2) = cut_mut(self.d_xw, at, gh);
-        let (d_hw, d_hw2) = cut_mut(self.d_hw, at, gh);
-        let first = BackRows {
-            widths,
-            arriving,
-            carry_h,
-            h_prev,
-            h,
-            c_prev,
-            cache,
-            dh,
-            dc,
-            d_xw,
-            d_hw,
-        };
-        let second = BackRows {
-            widths,
-            arriving: arriving2,
-            carry_h: carry_h2,
-            h_prev: h_prev2,
-            h: h2,
-            c_prev: c_prev2,
-            cache: cache2,
-            dh: dh2,
-            dc: dc2,
-            d_xw: d_xw2,
-            d_hw: d_hw2,
-        };
-        (first, second)
-    }
-}
-
-impl<C: Cell<A>, A: FastReal> BackWeights<'_, C, A> {
-    /// \\(\partial h_t\\) = arriving + carried, the cell backward, then
-    /// \\(\partial h_{t-1}\\) = the cell's direct part + \\(\partial(hw)\, W_{hh}\\).
-    fn step(&self, s: BackRows<'_, A>) {
-        let hs = self.hidden;
-        let rows = s.arriving.nrows();
-        let (dh, carry_h, arriving) = (s.dh, s.carry_h, s.arriving);
-        vectorized(
-            #[inline(always)]
-            || {
-                let rows = dh.chunks_exact_mut(hs).zip(carry_h.chunks_exact(hs));
-                for ((o, c), a) in rows.zip(arriving.outer_iter()) {
-                    add_rows(ArrayViewMut1::from(o), a, ArrayView1::from(c));
-                }
-            },
-        );
-        let step = CellBackward {
-            hidden: hs,
-            h_prev: s.h_prev,
-            h: s.h,
-            c_prev: s.c_prev,
-            cache: s.cache,
-            dh: &mut *dh,
-            dc: s.dc,
-            d_xw: &mut *s.d_xw,
-            d_hw: &mut *s.d_hw,
-        };
-        vectorized(
-            #[inline(always)]
-            || self.cell.backward_step(step),
-        );
-        let gh = C::GATES * hs;
-        // An empty `d_hw`: the cell left its gradient in `d_xw` alone.
-        let d_hw: &[A] = if s.d_hw.is_empty() { s.d_xw } else { s.d_hw };
-        let d_hw = ArrayView2::from_shape((rows, gh), d_hw).expect("rows of G H values");
-        let mut d_h = ArrayViewMut2::from_shape((rows, hs), dh).expect("rows of H values");
-        matmul_serial(A::one(), &d_hw, self.w_hh, A::one(), &mut d_h);
     }
 }

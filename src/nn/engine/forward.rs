@@ -225,10 +225,49 @@ impl<C: Cell<A>, A: FastReal> StepWeights<'_, C, A> {
             None => A::zero(),
         };
         let h_prev = ArrayView2::from_shape((rows, hs), s.h_prev).expect("rows of H values");
-        // A small product (a few rows): one thread, threads would cost more.
-        matmul_serial(A::one(), &h_prev, &self.w_hh_t, beta, &mut hw);
+        let (xw, h_prev, c_prev, h, c, cache) = (s.xw, h_prev, s.c_prev, s.h, s.c, s.cache);
+        // Small products (a few rows): one thread, threads would cost more.
+        if !self.cell.gated_hidden() {
+            matmul_serial(A::one(), &h_prev, &self.w_hh_t, beta, &mut hw);
+        } else {
+            // The last block reads the gated state the cell computes from the others.
+            let (w, last) = (self.w_hh_t.view(), gh - hs);
+            let mut first = hw.slice_mut(s![.., ..last]);
+            matmul_serial(
+                A::one(),
+                &h_prev,
+                &w.slice(s![.., ..last]),
+                beta,
+                &mut first,
+            );
+            let step = CellForward {
+                hidden: hs,
+                xw,
+                hw: hw.as_slice().expect("standard layout"),
+                h_prev: h_prev.as_slice().expect("standard layout"),
+                c_prev,
+                h: &mut [],
+                c: &mut [],
+                cache: &mut *cache,
+            };
+            vectorized(
+                #[inline(always)]
+                || self.cell.gate_hidden(step),
+            );
+            let cached = ArrayView2::from_shape((rows, cache.len() / rows), &*cache)
+                .expect("rows of the cache");
+            let gated_state = cached.slice(s![.., cached.ncols() - hs..]);
+            let mut gated = hw.slice_mut(s![.., last..]);
+            matmul_serial(
+                A::one(),
+                &gated_state,
+                &w.slice(s![.., last..]),
+                beta,
+                &mut gated,
+            );
+        }
         let hw = hw.into_slice().expect("standard layout");
-        let (xw, h_prev, c_prev, h, c, cache) = (s.xw, s.h_prev, s.c_prev, s.h, s.c, s.cache);
+        let h_prev = h_prev.as_slice().expect("standard layout");
         vectorized(
             #[inline(always)]
             || {

@@ -5,6 +5,7 @@
 //! how an [`super::RNNModel`]'s layers run through the crate's one engine
 //! (`src/fast/engine.rs`) in [`chunks`].
 
+mod back_step;
 mod backward;
 mod chunks;
 mod forward;
@@ -46,6 +47,8 @@ pub(crate) struct DirBuffers<A> {
     carry_c: Array2<A>,
     /// Scratch `(n, H)`.
     d_h: Array2<A>,
+    /// Gradient of the gated state, `(n, H)` ([`Cell::gated_hidden`]; `(0, 0)` otherwise).
+    d_gated: Array2<A>,
     /// \\(W_{hh}^\top\\) row-major, `(H, G H + pad)`, copied before each walk
     /// forward; the first `G H` columns are used ([`crate::fast::kernels::transpose::row_padding`]).
     w_hh_t: Array2<A>,
@@ -137,6 +140,7 @@ impl<C: Cell<A>, A: FastReal> Engine<C, A> {
         let (h, dirs) = (self.cfg.hidden_size, self.cfg.num_directions());
         let (rows, gh) = (steps * batch, C::GATES * h);
         let lstm = Self::parts() == 2;
+        let gated = self.cell.gated_hidden();
         let dir = |d: usize| DirBuffers {
             xw: Array2::zeros((rows, gh)),
             hw: Array2::zeros((batch, gh)),
@@ -160,6 +164,11 @@ impl<C: Cell<A>, A: FastReal> Engine<C, A> {
                 empty()
             },
             d_h: Array2::zeros((batch, h)),
+            d_gated: if gated {
+                Array2::zeros((batch, h))
+            } else {
+                empty()
+            },
             w_hh_t: empty(),
         };
         self.layers = (0..self.cfg.num_layers)

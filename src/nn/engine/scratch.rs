@@ -8,7 +8,8 @@
 //! side for the gates ([`Engine::give_table`]). Backwards the weight
 //! gradients are summed in the book's orientation, chunk by chunk as the
 //! walk back finishes each one ([`Engine::scratch_grads_chunk`]), gate by gate:
-//! \\(\partial W_h \mathrel{+}= H_{prev}^\top\, \partial A\\),
+//! \\(\partial W_h \mathrel{+}= H_{prev}^\top\, \partial A\\) (the GRU's candidate:
+//! \\((R \odot H_{prev})^\top \partial A\\)),
 //! \\(\partial b \mathrel{+}= \sum_{rows} \partial A\\),
 //! \\(\partial W_x[x] \mathrel{+}= \partial A\\) row by row.
 
@@ -63,9 +64,18 @@ impl<C: Cell<A>, A: FastReal> Engine<C, A> {
             buf.d_hw.slice(s![rows.clone(), ..])
         };
         let h_prev = buf.h.slice(s![rows.clone(), ..]);
+        // A gated last block multiplied the gated state (the cache's last H columns).
+        let cache = buf.cache.slice(s![rows.clone(), ..]);
+        let gated = cache.slice(s![.., cache.ncols().saturating_sub(h)..]);
+        let last = gates.len() - 1;
         for (k, g) in gates.iter_mut().enumerate() {
             let d_a = d_hw.slice(s![.., k * h..(k + 1) * h]);
-            chain_matmul(A::one(), &h_prev.t(), &d_a, A::one(), &mut g.w_h.view_mut());
+            let state = if k == last && self.cell.gated_hidden() {
+                gated
+            } else {
+                h_prev
+            };
+            chain_matmul(A::one(), &state.t(), &d_a, A::one(), &mut g.w_h.view_mut());
         }
         let xs = &self.idx0[rows];
         vectorized(
