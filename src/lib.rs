@@ -20,8 +20,10 @@
 //!
 //! Every model implements [`model::RecurrentModel`] and trains through the
 //! one loop [`train::train`]. What a student reads is [`scratch`]: the
-//! book's math written plainly, forward and backward. Training uses the
-//! fast twins in [`fast`], which a test proves equal to the readable models.
+//! book's math written plainly, forward and backward. Training runs the same
+//! parameters through the one recurrence engine ([`fast`]: the concise
+//! layers' cells and walk through time), which a test proves equal to the
+//! readable models.
 //! Every random choice takes a seed.
 //!
 //! The modules in layers (each imports only from the layers above it):
@@ -32,7 +34,7 @@
 //! | contracts | [`model`], [`error`] |
 //! | data | [`data`], [`io`] |
 //! | readable models | [`scratch`] |
-//! | fast engines | [`fast`] (products, kernels, the two-core pipeline, the fast twins), [`nn`] (the concise layers) |
+//! | fast engines | [`nn`] (the cells and the walk through time, the concise layers), [`fast`] (the two-core pipeline, the kernels, the from-scratch parameters on the engine) |
 //! | training | [`loss`], [`optim`], [`predict`], [`train`], [`checkpoint`], [`plot`] |
 //!
 //! ```

@@ -8,7 +8,7 @@ use crate::model::{Parameters, RecurrentModel, RecurrentModelExt};
 use crate::nn::engine::{Engine, LayerGrads, LayerSteps};
 use crate::nn::{Cell, LayerState, RecurrentParams, RnnConfig};
 use crate::scratch::{Gate, GatedParams};
-use ndarray::{s, Array2, ArrayView2, Axis};
+use ndarray::{s, Array2, Array3, ArrayView2, Axis};
 use std::fmt;
 
 /// A from-scratch parameter set ([`crate::scratch::RnnParams`],
@@ -19,17 +19,65 @@ pub trait FastLayout<A: FastReal>: GatedParams<A> + Parameters<A> + Clone + fmt:
     /// The step the engine runs.
     type Cell: Cell<A>;
     /// The book's state: \\(H\\) `(n, h)`, or \\((H, C)\\) for the LSTM.
-    type State: Clone + Parameters<A>;
+    type State: BookState<A, Layer = <Self::Cell as Cell<A>>::State>;
     /// Gate block `k` of the cell is gate `CELL_ORDER[k]` of [`GatedParams::gates`].
     const CELL_ORDER: &'static [usize];
     /// The cell, configured for the book's model.
     fn cell() -> Self::Cell;
-    /// A state of zeros for `batch` sequences and `hidden` units.
-    fn zero_state(batch: usize, hidden: usize) -> Self::State;
-    /// The state as a one-layer state `(1, n, h)` of the cell.
-    fn to_layer(state: &Self::State) -> <Self::Cell as Cell<A>>::State;
-    /// Writes a one-layer state of the cell into the book's.
-    fn from_layer(layer: &<Self::Cell as Cell<A>>::State, state: &mut Self::State);
+}
+
+/// A from-scratch model's state, \\(H\\) `(n, h)` or \\((H, C)\\), beside a
+/// one-layer state of the concise layers, `(1, n, h)` each.
+///
+/// ```
+/// use d2l_rnn::fast::BookState;
+/// use ndarray::{array, Array2};
+/// let h = array![[1.0f32, 2.0]];
+/// let layer = h.to_layer();
+/// assert_eq!(layer.shape(), &[1, 1, 2]);
+/// let mut back = <Array2<f32> as BookState<f32>>::zeros(1, 2);
+/// back.set_from_layer(&layer);
+/// assert_eq!(back, h);
+/// ```
+pub trait BookState<A>: Clone + Parameters<A> {
+    /// The layer's state.
+    type Layer;
+    /// Zeros for `batch` sequences and `hidden` units.
+    fn zeros(batch: usize, hidden: usize) -> Self;
+    /// As the layer's state.
+    fn to_layer(&self) -> Self::Layer;
+    /// Takes the layer's state.
+    fn set_from_layer(&mut self, layer: &Self::Layer);
+}
+
+impl<A: FastReal> BookState<A> for Array2<A> {
+    type Layer = Array3<A>;
+    fn zeros(batch: usize, hidden: usize) -> Self {
+        Array2::zeros((batch, hidden))
+    }
+    fn to_layer(&self) -> Array3<A> {
+        self.clone().insert_axis(Axis(0))
+    }
+    fn set_from_layer(&mut self, layer: &Array3<A>) {
+        *self = layer.index_axis(Axis(0), 0).to_owned();
+    }
+}
+
+impl<A: FastReal> BookState<A> for (Array2<A>, Array2<A>) {
+    type Layer = (Array3<A>, Array3<A>);
+    fn zeros(batch: usize, hidden: usize) -> Self {
+        (
+            Array2::zeros((batch, hidden)),
+            Array2::zeros((batch, hidden)),
+        )
+    }
+    fn to_layer(&self) -> Self::Layer {
+        (self.0.to_layer(), self.1.to_layer())
+    }
+    fn set_from_layer(&mut self, (h, c): &Self::Layer) {
+        self.0.set_from_layer(h);
+        self.1.set_from_layer(c);
+    }
 }
 
 /// A from-scratch model run fast: the parameters of a readable model
@@ -114,7 +162,7 @@ impl<P: FastLayout<A>, A: FastReal> FastModel<P, A> {
         if let Err(e) = self.layer.load_indices(inputs.t()) {
             panic!("{}: {e}", std::any::type_name::<Self>());
         }
-        self.start = P::to_layer(state);
+        self.start = state.to_layer();
     }
 
     /// The model as the engine sees it.
@@ -162,7 +210,7 @@ impl<P: FastLayout<A>, A: FastReal> RecurrentModel for FastModel<P, A> {
     }
 
     fn begin_state(&self, batch_size: usize) -> P::State {
-        P::zero_state(batch_size, self.params.num_hiddens())
+        P::State::zeros(batch_size, self.params.num_hiddens())
     }
 
     /// # Panics
@@ -176,7 +224,7 @@ impl<P: FastLayout<A>, A: FastReal> RecurrentModel for FastModel<P, A> {
         self.load(inputs, state);
         let mut parts = self.parts();
         parts.engine.forward(steps, n, &mut parts.rec, parts.out);
-        P::from_layer(&self.layer.final_state(), state);
+        state.set_from_layer(&self.layer.final_state());
         self.pipeline.logits()
     }
 
@@ -197,17 +245,12 @@ impl<P: FastLayout<A>, A: FastReal> RecurrentModelExt for FastModel<P, A> {
     fn advance(&mut self, inputs: ArrayView2<'_, usize>, state: &mut P::State) {
         self.load(inputs, state);
         self.layer.run_forward(&self.torch, Some(&self.start));
-        P::from_layer(&self.layer.final_state(), state);
+        state.set_from_layer(&self.layer.final_state());
     }
 
     fn state_grad(&self) -> P::State {
-        let mut state = P::zero_state(self.layer.steps_batch().1, self.params.num_hiddens());
-        P::from_layer(&self.layer.initial_state_grad(), &mut state);
+        let mut state = P::State::zeros(self.layer.steps_batch().1, self.params.num_hiddens());
+        state.set_from_layer(&self.layer.initial_state_grad());
         state
     }
-}
-
-/// Row 0 of a one-layer state part `(1, n, h)`.
-pub(crate) fn only_layer<A: Clone>(part: ndarray::ArrayView3<'_, A>) -> ArrayView2<'_, A> {
-    part.index_axis_move(Axis(0), 0)
 }

@@ -1,10 +1,10 @@
 //! The from-scratch GRU on the one engine: [`GruFast`].
 
-use super::fast_model::{only_layer, FastLayout, FastModel};
+use super::fast_model::{FastLayout, FastModel};
 use crate::fast::FastReal;
 use crate::nn::{GruCell, ResetGate};
 use crate::scratch::GruParams;
-use ndarray::{Array2, Array3, Axis};
+use ndarray::Array2;
 
 /// The GRU as a fast trainable model: what [`crate::scratch::GruScratch`]
 /// computes, stepped by [`GruCell`] with the book's reset gate
@@ -46,18 +46,6 @@ impl<A: FastReal> FastLayout<A> for GruParams<A> {
         GruCell {
             reset: ResetGate::BeforeProduct,
         }
-    }
-
-    fn zero_state(batch: usize, hidden: usize) -> Array2<A> {
-        Array2::zeros((batch, hidden))
-    }
-
-    fn to_layer(state: &Array2<A>) -> Array3<A> {
-        state.clone().insert_axis(Axis(0))
-    }
-
-    fn from_layer(layer: &Array3<A>, state: &mut Array2<A>) {
-        *state = only_layer(layer.view()).to_owned();
     }
 }
 

@@ -1,10 +1,9 @@
 //! The from-scratch LSTM on the one engine: [`LstmFast`].
 
-use super::fast_model::{only_layer, FastLayout, FastModel};
+use super::fast_model::{FastLayout, FastModel};
 use crate::fast::FastReal;
 use crate::nn::LstmCell;
 use crate::scratch::{LstmParams, LstmState};
-use ndarray::{Array2, Array3, Axis};
 
 /// The LSTM as a fast trainable model: what [`crate::scratch::LstmScratch`]
 /// computes, stepped by [`LstmCell`] on the engine the concise layers use
@@ -43,27 +42,6 @@ impl<A: FastReal> FastLayout<A> for LstmParams<A> {
 
     fn cell() -> LstmCell {
         LstmCell
-    }
-
-    fn zero_state(batch: usize, hidden: usize) -> LstmState<A> {
-        (
-            Array2::zeros((batch, hidden)),
-            Array2::zeros((batch, hidden)),
-        )
-    }
-
-    fn to_layer((h, c): &LstmState<A>) -> (Array3<A>, Array3<A>) {
-        (
-            h.clone().insert_axis(Axis(0)),
-            c.clone().insert_axis(Axis(0)),
-        )
-    }
-
-    fn from_layer((h, c): &(Array3<A>, Array3<A>), state: &mut LstmState<A>) {
-        *state = (
-            only_layer(h.view()).to_owned(),
-            only_layer(c.view()).to_owned(),
-        );
     }
 }
 

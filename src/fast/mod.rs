@@ -1,22 +1,29 @@
-//! The fast engines: the from-scratch models' twins that training uses.
+//! The from-scratch models on the one recurrence engine, and the engine's
+//! two-core pipeline.
 //!
 //! What a student reads is [`crate::scratch`]: the book's formulas written
-//! plainly on ndarray. The models here compute the same numbers (a test
-//! compares every logit and gradient with the readable models' in f64) and
-//! are 3 to 10 times faster, because they
+//! plainly on ndarray. Training runs the same parameters as a
+//! [`FastModel`]: the step is the concise layers' cell ([`crate::nn::RnnCell`],
+//! [`crate::nn::GruCell`] with the book's reset gate, [`crate::nn::LstmCell`])
+//! and the walk through time is theirs (`src/nn/engine/`), so every
+//! trainable model walks time through one implementation. Only the weight
+//! layout differs, and an adapter bridges it: the book's \\(W_x\\) `(V, H)` is
+//! the table the engine gathers one-hot rows from, \\(W_h^\top\\) and the one
+//! bias fill PyTorch's places, and the weight gradients are summed in the
+//! book's orientation while the walk back goes on. The numbers are the
+//! readable models' (a test compares every logit and gradient in f64), 3 to
+//! 10 times faster, because the engine
 //!
-//! - gather rows of \\(W_{xh}\\) instead of multiplying by one-hot matrices,
-//!   and keep every buffer between calls (nothing is allocated per step);
-//! - stack all hidden states and multiply them by \\(W_{hq}\\) in one
+//! - gathers rows of \\(W_x\\) instead of multiplying by one-hot matrices,
+//!   and keeps every buffer between calls (nothing is allocated per step);
+//! - stacks all hidden states and multiplies them by \\(W_{hq}\\) in one
 //!   product, forwards and backwards;
-//! - share a mini-batch between two cores through the one engine that
-//!   every trainable model (these three and the concise `RNNModel`) runs
-//!   through (`engine.rs`): one core walks through time while both compute
-//!   the output layer of the steps already done, and back again; a free core
-//!   takes half of a step's sequences; clipping and the optimisers run in
-//!   blocks on both cores;
-//! - compute \\(e^x\\), \\(\tanh\\) and \\(\sigma\\) as polynomials compiled
-//!   for AVX-512 or AVX2 and multiply with `gemm`'s kernels.
+//! - shares a mini-batch between two cores (`engine.rs`): one core walks
+//!   through time while both compute the output layer of the steps already
+//!   done, and back again; a free core takes half of a step's sequences;
+//!   clipping and the optimisers run in blocks on both cores;
+//! - computes \\(e^x\\), \\(\tanh\\) and \\(\sigma\\) as polynomials compiled
+//!   for AVX-512 or AVX2 and multiplies with `gemm`'s kernels.
 //!
 //! The engine and its kernels (`kernels/`: products, transposes, row loops,
 //! vectorised math, update passes, the two cores' synchronisation) are
@@ -47,7 +54,7 @@ pub(crate) mod output;
 mod rnn;
 
 use crate::real::Real;
-pub use fast_model::{FastLayout, FastModel};
+pub use fast_model::{BookState, FastLayout, FastModel};
 pub use gru::GruFast;
 pub use lstm::LstmFast;
 pub use rnn::RnnFast;

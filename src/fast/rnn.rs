@@ -1,10 +1,10 @@
 //! The from-scratch RNN on the one engine: [`RnnFast`].
 
-use super::fast_model::{only_layer, FastLayout, FastModel};
+use super::fast_model::{FastLayout, FastModel};
 use crate::fast::FastReal;
 use crate::nn::{Nonlinearity, RnnCell};
 use crate::scratch::RnnParams;
-use ndarray::{Array2, Array3, Axis};
+use ndarray::Array2;
 
 /// The section's RNN as a fast trainable model: what
 /// [`crate::scratch::RnnScratch`] computes, stepped by [`RnnCell`] on the
@@ -45,18 +45,6 @@ impl<A: FastReal> FastLayout<A> for RnnParams<A> {
         RnnCell {
             nonlinearity: Nonlinearity::Tanh,
         }
-    }
-
-    fn zero_state(batch: usize, hidden: usize) -> Array2<A> {
-        Array2::zeros((batch, hidden))
-    }
-
-    fn to_layer(state: &Array2<A>) -> Array3<A> {
-        state.clone().insert_axis(Axis(0))
-    }
-
-    fn from_layer(layer: &Array3<A>, state: &mut Array2<A>) {
-        *state = only_layer(layer.view()).to_owned();
     }
 }
 

@@ -129,8 +129,8 @@ pub fn init_gru_state(batch_size: usize, num_hiddens: usize) -> Array2<f32> {
 ///
 /// Returns the outputs \\(Y_t\\) (`num_steps` matrices `(batch_size, vocab_size)`)
 /// and the last state `(batch_size, num_hiddens)`. [`GruScratch`] is the same network as
-/// a model that can also run backwards; training uses its fast twin
-/// [`crate::fast::GruFast`].
+/// a model that can also run backwards; training runs its parameters
+/// through the one engine as [`crate::fast::GruFast`].
 ///
 /// Two steps by hand, two characters, one hidden unit, \\(H_0 = 0.3\\), inputs
 /// 0 then 1, gates \\((W_x, W_h, b)\\): update \\(((0.2, -0.4), 0.5, 0.1)\\), reset

@@ -144,8 +144,8 @@ pub fn init_lstm_state(batch_size: usize, num_hiddens: usize) -> LstmState<f32> 
 /// Only \\(H_t\\) reaches the output layer; the memory cell \\(C_t\\) stays inside.
 /// Returns the outputs \\(Y_t\\) (`num_steps` matrices `(batch_size, vocab_size)`)
 /// and the last state \\((H, C)\\), each `(batch_size, num_hiddens)`. [`LstmScratch`] is the
-/// same network as a model that can also run backwards; training uses its
-/// fast twin [`crate::fast::LstmFast`].
+/// same network as a model that can also run backwards; training runs its
+/// parameters through the one engine as [`crate::fast::LstmFast`].
 ///
 /// Two steps by hand (one hidden unit, inputs 0 then 1, \\(H_0 = 0.3\\),
 /// \\(C_0 = -0.2\\), gates \\((W_x, W_h, b)\\) below): \\(I_1 = 0.627148\\),

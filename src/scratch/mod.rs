@@ -4,8 +4,9 @@
 //! Everything here is the book's math on ndarray (`dot`, `mapv`, `select`),
 //! forward and backward, one time step at a time: no threads, no buffers
 //! reused across calls, no vectorisation tricks. These models are the
-//! specification; their fast twins in [`crate::fast`] compute the same
-//! numbers (a test compares them) and are what training uses by default.
+//! specification; training runs the same parameters through the one
+//! recurrence engine ([`crate::fast::FastModel`]), which computes the same
+//! numbers (a test compares them).
 //!
 //! | section (PyTorch)        | here                                   |
 //! |--------------------------|----------------------------------------|

@@ -101,8 +101,8 @@ pub fn init_rnn_state(batch_size: usize, num_hiddens: usize) -> Array2<f32> {
 ///
 /// Returns the outputs \\(Y_t\\) (`num_steps` matrices `(batch_size, vocab_size)`)
 /// and the last state `(batch_size, num_hiddens)`. [`RnnScratch`] is the same network as
-/// a model that can also run backwards; training uses its fast twin
-/// [`crate::fast::RnnFast`].
+/// a model that can also run backwards; training runs its parameters
+/// through the one engine as [`crate::fast::RnnFast`].
 ///
 /// Two steps by hand, two characters, one hidden unit, \\(W_{xh} = (0.5, -0.3)^\top\\),
 /// \\(W_{hh} = 0.8\\), \\(b_h = 0.1\\), \\(H_0 = 0.3\\), inputs 0 then 1:
