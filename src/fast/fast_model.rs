@@ -5,7 +5,7 @@ use super::engine::{Parts, Pipeline};
 use super::kernels::transpose::transpose_into;
 use crate::fast::FastReal;
 use crate::model::{Parameters, RecurrentModel, RecurrentModelExt};
-use crate::nn::engine::{Engine, LayerGrads, LayerSteps};
+use crate::nn::engine::{BookWeights, Engine, LayerGrads, LayerSteps};
 use crate::nn::{Cell, LayerState, RecurrentParams, RnnConfig};
 use crate::scratch::{Gate, GatedParams};
 use ndarray::{s, Array2, Array3, ArrayView2, Axis};
@@ -24,6 +24,10 @@ pub trait FastLayout<A: FastReal>: GatedParams<A> + Parameters<A> + Clone + fmt:
     const CELL_ORDER: &'static [usize];
     /// The cell, configured for the book's model.
     fn cell() -> Self::Cell;
+    /// Whether the weight gradients are summed chunk by chunk during the
+    /// walk back (small products that fit between its steps: the RNN's one
+    /// gate) or after it, one product a gate on both cores (GRU, LSTM).
+    const SUM_PER_CHUNK: bool = false;
 }
 
 /// A from-scratch model's state, \\(H\\) `(n, h)` or \\((H, C)\\), beside a
@@ -86,10 +90,9 @@ impl<A: FastReal> BookState<A> for (Array2<A>, Array2<A>) {
 /// (`src/fast/engine.rs`). The numbers are the readable model's (a test
 /// compares every logit and gradient in f64).
 ///
-/// The weights stay in the book's layout; before each pass the engine reads
-/// \\(W_x\\) of every gate as its one-hot table (row `x` of \\(W_x\\) is
-/// \\(X W_x\\) for the one-hot \\(X\\) of character `x`) and a copy of
-/// \\(W_h^\top\\) for the walk back; the weight gradients are summed in the
+/// The weights stay in the book's layout; the engine gathers rows of every
+/// gate's \\(W_x\\) (row `x` of \\(W_x\\) is \\(X W_x\\) for the one-hot \\(X\\) of
+/// character `x`) and reads a copy of \\(W_h^\top\\) made before each pass; the weight gradients are summed in the
 /// book's orientation while the walk back goes on.
 #[derive(Clone)]
 pub struct FastModel<P: FastLayout<A>, A: FastReal = f32> {
@@ -120,7 +123,11 @@ impl<P: FastLayout<A>, A: FastReal> FastModel<P, A> {
     pub fn new(params: P) -> Self {
         let (v, h) = (params.vocab_size(), params.num_hiddens());
         let grads = P::zeros(v, h);
-        let cfg = RnnConfig::new(v, h);
+        // One bias, added with the gather; no `b_hh` to add at every step.
+        let cfg = RnnConfig {
+            bias: false,
+            ..RnnConfig::new(v, h)
+        };
         let mut torch = RecurrentParams::zeros(<P::Cell as Cell<A>>::KIND, &cfg);
         torch.cells[0].weight_ih = Array2::zeros((P::CELL_ORDER.len() * h, 0));
         let start = <P::Cell as Cell<A>>::State::zeros((1, 0, h));
@@ -141,14 +148,22 @@ impl<P: FastLayout<A>, A: FastReal> FastModel<P, A> {
         self
     }
 
+    /// The gates' \\(W_x\\) and \\(W_h\\) in the cell's order, as the engine reads them.
+    fn book(params: &P) -> BookWeights<'_, A> {
+        let gates = params.gates();
+        let order = P::CELL_ORDER.iter().map(|&i| gates[i]);
+        BookWeights {
+            w_x: order.clone().map(|g| g.w_x.view()).collect(),
+            w_h: order.map(|g| g.w_h.view()).collect(),
+        }
+    }
+
     /// Hands the engine the weights as they are now, and the mini-batch
     /// `(batch_size, num_steps)` with its initial state.
     fn load(&mut self, inputs: ArrayView2<'_, usize>, state: &P::State) {
         let h = self.params.num_hiddens();
         let gates = self.params.gates();
         let order = P::CELL_ORDER;
-        let tables: Vec<_> = order.iter().map(|&i| gates[i].w_x.view()).collect();
-        self.layer.give_table(&tables);
         let w = &mut self.torch.cells[0];
         for (k, &i) in order.iter().enumerate() {
             transpose_into(
@@ -186,8 +201,12 @@ impl<P: FastLayout<A>, A: FastReal> FastModel<P, A> {
             rec: LayerSteps {
                 engine: layer,
                 p: torch,
-                g: LayerGrads::Scratch(in_cell_order),
+                g: LayerGrads::Scratch {
+                    gates: in_cell_order,
+                    per_chunk: P::SUM_PER_CHUNK,
+                },
                 state: Some(start),
+                book: Some(Self::book(params)),
             },
             out: super::engine::Output {
                 weight: w_hq.view(),
@@ -244,7 +263,9 @@ impl<P: FastLayout<A>, A: FastReal> RecurrentModel for FastModel<P, A> {
 impl<P: FastLayout<A>, A: FastReal> RecurrentModelExt for FastModel<P, A> {
     fn advance(&mut self, inputs: ArrayView2<'_, usize>, state: &mut P::State) {
         self.load(inputs, state);
-        self.layer.run_forward(&self.torch, Some(&self.start));
+        let book = Self::book(&self.params);
+        self.layer
+            .run_forward(&self.torch, Some(&book), Some(&self.start));
         state.set_from_layer(&self.layer.final_state());
     }
 

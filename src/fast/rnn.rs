@@ -40,6 +40,7 @@ impl<A: FastReal> FastLayout<A> for RnnParams<A> {
     type Cell = RnnCell;
     type State = Array2<A>;
     const CELL_ORDER: &'static [usize] = &[0];
+    const SUM_PER_CHUNK: bool = true;
 
     fn cell() -> RnnCell {
         RnnCell {

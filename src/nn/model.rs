@@ -207,6 +207,7 @@ impl<C: Cell<A>, A: FastReal> RNNModel<C, A> {
                 engine: rnn,
                 p: &params.rnn,
                 g: LayerGrads::Torch(&mut grads.rnn),
+                book: None,
                 state,
             },
             out: params.dense.output(),
@@ -286,7 +287,7 @@ impl<C: Cell<A>, A: FastReal> RecurrentModelExt for RNNModel<C, A> {
             if let Err(e) = loaded.and_then(|()| self.rnn.check_state(state, false)) {
                 panic!("RNNModel::advance: {e}");
             }
-            self.rnn.run_forward(&self.params.rnn, Some(state));
+            self.rnn.run_forward(&self.params.rnn, None, Some(state));
             self.rnn.write_final_state(state);
         }
     }

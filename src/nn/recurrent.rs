@@ -147,7 +147,7 @@ impl<C: Cell<A>, A: FastReal> Recurrent<C, A> {
         if let Some(st) = state {
             self.engine.check_state(st, false)?;
         }
-        self.engine.run_forward(&self.params, state);
+        self.engine.run_forward(&self.params, None, state);
         let output = self.engine.to_layout(self.engine.output());
         Ok((output, self.engine.final_state()))
     }

@@ -11,7 +11,7 @@ use ndarray::{Array1, ArrayView1, ArrayView2, ArrayViewMut1, ArrayViewMut2, Axis
 pub(crate) fn gather_rows<A: FastReal>(
     mut out: ArrayViewMut2<'_, A>,
     table: ArrayView2<'_, A>,
-    bias: &Array1<A>,
+    bias: ArrayView1<'_, A>,
     indices: &[usize],
 ) {
     let rows = out.nrows().min(indices.len());
@@ -28,7 +28,7 @@ pub(crate) fn gather_rows<A: FastReal>(
         #[inline(always)]
         || {
             for (row, &c) in out.outer_iter_mut().zip(indices) {
-                add_rows(row, table.row(c), bias.view());
+                add_rows(row, table.row(c), bias);
             }
         },
     );

@@ -11,7 +11,7 @@
 //! layer's are done, when both cores are free. Every product is the one
 //! [`super::Engine::run_forward`] and [`super::Engine::run_backward`] compute.
 
-use super::Engine;
+use super::{BookWeights, Engine};
 use crate::fast::engine::Recurrence;
 use crate::fast::FastReal;
 use crate::nn::cell::Cell;
@@ -24,9 +24,13 @@ use std::ops::Range;
 pub(crate) enum LayerGrads<'a, A> {
     /// PyTorch's layout, written after the walk back.
     Torch(&'a mut RecurrentParams<A>),
-    /// The book's (one layer, one direction, one-hot input), summed chunk
-    /// by chunk during the walk back ([`super::scratch`]).
-    Scratch(Vec<&'a mut Gate<A>>),
+    /// The book's (one layer, one direction, one-hot input), each gate's
+    /// in the cell's gate order ([`super::scratch`]): summed chunk by chunk
+    /// during the walk back when `per_chunk`, else after it.
+    Scratch {
+        gates: Vec<&'a mut Gate<A>>,
+        per_chunk: bool,
+    },
 }
 
 impl<A> LayerGrads<'_, A> {
@@ -35,7 +39,7 @@ impl<A> LayerGrads<'_, A> {
     fn torch(&mut self) -> &mut RecurrentParams<A> {
         match self {
             LayerGrads::Torch(g) => g,
-            LayerGrads::Scratch(_) => {
+            LayerGrads::Scratch { .. } => {
                 unreachable!("the book's layout has one layer, one direction")
             }
         }
@@ -48,6 +52,9 @@ pub(crate) struct LayerSteps<'a, C: Cell<A>, A: FastReal> {
     pub(crate) engine: &'a mut Engine<C, A>,
     pub(crate) p: &'a RecurrentParams<A>,
     pub(crate) g: LayerGrads<'a, A>,
+    /// The weights in the book's layout, read forwards instead of
+    /// `weight_ih` and `weight_hh`.
+    pub(crate) book: Option<BookWeights<'a, A>>,
     /// The initial state (zeros when `None`).
     pub(crate) state: Option<&'a C::State>,
 }
@@ -67,12 +74,14 @@ impl<C: Cell<A>, A: FastReal> Recurrence<A> for LayerSteps<'_, C, A> {
         if steps.start == 0 {
             for l in 0..last {
                 for d in 0..dirs {
-                    self.engine.begin_dir(self.p, l, d, self.state);
+                    self.engine
+                        .begin_dir(self.p, self.book.as_ref(), l, d, self.state);
                     self.engine.forward_steps(self.p, l, d, 0..total);
                 }
             }
             for d in 0..dirs {
-                self.engine.begin_dir(self.p, last, d, self.state);
+                self.engine
+                    .begin_dir(self.p, self.book.as_ref(), last, d, self.state);
                 if !self.chunked() {
                     self.engine.forward_steps(self.p, last, d, 0..total);
                 }
@@ -100,8 +109,12 @@ impl<C: Cell<A>, A: FastReal> Recurrence<A> for LayerSteps<'_, C, A> {
                 self.engine.begin_back(last, 0, None);
             }
             self.engine.backward_steps(self.p, last, 0, steps.clone());
-            if let LayerGrads::Scratch(g) = &mut self.g {
-                self.engine.scratch_grads_chunk(steps.clone(), g);
+            if let LayerGrads::Scratch {
+                gates,
+                per_chunk: true,
+            } = &mut self.g
+            {
+                self.engine.scratch_grads_chunk(steps.clone(), gates);
             }
             if steps.start == 0 {
                 // The layer below needs its input's gradient now; the
@@ -122,9 +135,16 @@ impl<C: Cell<A>, A: FastReal> Recurrence<A> for LayerSteps<'_, C, A> {
 
     fn finish_backward(&mut self) {
         if self.chunked() {
-            if let LayerGrads::Torch(g) = &mut self.g {
-                let last = self.engine.cfg.num_layers - 1;
-                self.engine.weight_grads(g, last, 0);
+            match &mut self.g {
+                LayerGrads::Torch(g) => {
+                    let last = self.engine.cfg.num_layers - 1;
+                    self.engine.weight_grads(g, last, 0);
+                }
+                LayerGrads::Scratch {
+                    gates,
+                    per_chunk: false,
+                } => self.engine.scratch_grads_whole(gates),
+                LayerGrads::Scratch { .. } => {}
             }
         }
     }

@@ -1,6 +1,6 @@
 //! The pass forward through time, layer by layer and direction by direction.
 
-use super::{prev_next, Engine, LayerBuffers};
+use super::{prev_next, BookWeights, Engine, LayerBuffers};
 use crate::nn::cell::{Cell, CellForward};
 use crate::nn::layer_params::RecurrentParams;
 use crate::nn::state::LayerState;
@@ -16,10 +16,17 @@ use std::ops::Range;
 
 impl<C: Cell<A>, A: FastReal> Engine<C, A> {
     /// Runs every layer over the loaded input from `state` (zeros when `None`).
-    pub(crate) fn run_forward(&mut self, p: &RecurrentParams<A>, state: Option<&C::State>) {
+    /// `book`: the weights in the book's layout, read instead of
+    /// `weight_ih` and `weight_hh` ([`BookWeights`]).
+    pub(crate) fn run_forward(
+        &mut self,
+        p: &RecurrentParams<A>,
+        book: Option<&BookWeights<'_, A>>,
+        state: Option<&C::State>,
+    ) {
         for l in 0..self.cfg.num_layers {
             for d in 0..self.cfg.num_directions() {
-                self.begin_dir(p, l, d, state);
+                self.begin_dir(p, book, l, d, state);
                 self.forward_steps(p, l, d, 0..self.steps);
             }
         }
@@ -31,6 +38,7 @@ impl<C: Cell<A>, A: FastReal> Engine<C, A> {
     pub(crate) fn begin_dir(
         &mut self,
         p: &RecurrentParams<A>,
+        book: Option<&BookWeights<'_, A>>,
         l: usize,
         d: usize,
         state: Option<&C::State>,
@@ -43,14 +51,18 @@ impl<C: Cell<A>, A: FastReal> Engine<C, A> {
         let w = &p.cells[l * dirs + d];
         // One-hot input: row r of X W_ihᵀ is column idx[r] of W_ih (a gather),
         // read as a row of W_ihᵀ (transposed once, tile by tile, into rows
-        // padded off 4 KiB strides, whose rows would otherwise share cache sets).
-        if l == 0 && self.one_hot {
-            let w_t = if self.table_given {
-                self.w_ih_t.slice(s![.., ..C::GATES * self.cfg.hidden_size])
-            } else {
-                transposed_copy_padded(&w.weight_ih, &mut self.w_ih_t)
-            };
-            gather_rows(buf.xw.view_mut(), w_t, &w.bias_ih, &self.idx0);
+        // padded off 4 KiB strides, whose rows would otherwise share cache
+        // sets), or of each gate's table when the weights come that way round.
+        let hs = self.cfg.hidden_size;
+        if let (0, true, Some(book)) = (l, self.one_hot, book) {
+            for (k, table) in book.w_x.iter().enumerate() {
+                let block = k * hs..(k + 1) * hs;
+                let xw = buf.xw.slice_mut(s![.., block.clone()]);
+                gather_rows(xw, table.view(), w.bias_ih.slice(s![block]), &self.idx0);
+            }
+        } else if l == 0 && self.one_hot {
+            let w_t = transposed_copy_padded(&w.weight_ih, &mut self.w_ih_t);
+            gather_rows(buf.xw.view_mut(), w_t, w.bias_ih.view(), &self.idx0);
         } else {
             let x = if l == 0 {
                 self.x0.view()
@@ -63,8 +75,13 @@ impl<C: Cell<A>, A: FastReal> Engine<C, A> {
             }
         }
         // W_hhᵀ row-major for the steps' products, rows padded off 4 KiB
-        // strides (see `row_padding`).
-        transposed_copy_padded(&w.weight_hh, &mut buf.w_hh_t);
+        // strides (see `row_padding`): the book's W_h side by side.
+        match book {
+            Some(book) => book.hidden_side_by_side(&mut buf.w_hh_t, hs),
+            None => {
+                transposed_copy_padded(&w.weight_hh, &mut buf.w_hh_t);
+            }
+        }
         let j = l * dirs + d;
         for (part, target) in [&mut buf.h, &mut buf.c].into_iter().enumerate() {
             if part == 1 && !lstm {

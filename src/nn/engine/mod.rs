@@ -13,6 +13,7 @@ mod input;
 mod scratch;
 
 pub(crate) use chunks::{LayerGrads, LayerSteps};
+pub(crate) use scratch::BookWeights;
 
 use super::cell::Cell;
 use super::state::LayerState;
@@ -86,9 +87,6 @@ pub(crate) struct Engine<C, A> {
     /// (the first `G H` columns; rows padded as `w_hh_t`'s), for the gather;
     /// its gradient's rows before the scatter's transpose.
     pub(crate) w_ih_t: Array2<A>,
-    /// `w_ih_t` is filled by the owner (a from-scratch model, whose
-    /// \\(W_x\\) is stored this way round), not transposed from `weight_ih`.
-    pub(crate) table_given: bool,
     pub(crate) layers: Vec<LayerBuffers<A>>,
     /// From which size a step's sequences walk as two halves.
     pub(crate) split: MinSplitWork,
@@ -121,7 +119,6 @@ impl<C: Cell<A>, A: FastReal> Engine<C, A> {
             idx0: Vec::new(),
             d_x0: empty(),
             w_ih_t: empty(),
-            table_given: false,
             layers: Vec::new(),
             split: MinSplitWork::default(),
         }
