@@ -216,3 +216,56 @@ pub fn positive(name: &'static str, value: usize) -> Result<usize> {
         Ok(value)
     }
 }
+
+/// `"use a or b"`, `"use a, b or c"`: the hint for an option with named choices.
+pub(crate) fn choices_hint(names: &[&str]) -> String {
+    match names.split_last() {
+        Some((last, [])) => format!("use {last}"),
+        Some((last, rest)) => format!("use {} or {last}", rest.join(", ")),
+        None => "there is nothing to choose".into(),
+    }
+}
+
+/// `FromStr` (ASCII case ignored; anything else an
+/// [`Error::InvalidArgument`] naming the option, the value and the choices)
+/// and `Display` for an enum of named choices:
+/// `named_choices!(Sampling, "sampling", { Sampling::Random => "random", … });`
+macro_rules! named_choices {
+    ($ty:ty, $option:literal, { $($variant:path => $name:literal),+ $(,)? }) => {
+        impl std::str::FromStr for $ty {
+            type Err = $crate::error::Error;
+
+            fn from_str(s: &str) -> $crate::error::Result<Self> {
+                match s.to_ascii_lowercase().as_str() {
+                    $($name => Ok($variant),)+
+                    _ => Err($crate::error::Error::InvalidArgument {
+                        name: $option,
+                        value: s.to_string(),
+                        hint: $crate::error::choices_hint(&[$($name),+]),
+                    }),
+                }
+            }
+        }
+
+        impl std::fmt::Display for $ty {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(match self {
+                    $($variant => $name,)+
+                })
+            }
+        }
+    };
+}
+pub(crate) use named_choices;
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_hint_lists_the_choices() {
+        assert_eq!(super::choices_hint(&["tanh", "relu"]), "use tanh or relu");
+        assert_eq!(
+            super::choices_hint(&["rnn", "gru", "lstm"]),
+            "use rnn, gru or lstm"
+        );
+    }
+}

@@ -8,9 +8,7 @@ use crate::nn::ModelKind;
 use safetensors::tensor::{Dtype, TensorView};
 use safetensors::SafeTensors;
 use std::collections::HashMap;
-use std::fmt;
 use std::path::{Path, PathBuf};
-use std::str::FromStr;
 
 /// Prefix of the optimizer's tensors in a checkpoint.
 ///
@@ -290,30 +288,10 @@ pub enum Implementation {
     Concise,
 }
 
-impl FromStr for Implementation {
-    type Err = Error;
-
-    fn from_str(s: &str) -> Result<Self> {
-        match s.to_ascii_lowercase().as_str() {
-            "scratch" => Ok(Implementation::Scratch),
-            "concise" => Ok(Implementation::Concise),
-            _ => Err(Error::InvalidArgument {
-                name: "impl",
-                value: s.to_string(),
-                hint: "use scratch or concise".into(),
-            }),
-        }
-    }
-}
-
-impl fmt::Display for Implementation {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Implementation::Scratch => "scratch",
-            Implementation::Concise => "concise",
-        })
-    }
-}
+crate::error::named_choices!(Implementation, "impl", {
+    Implementation::Scratch => "scratch",
+    Implementation::Concise => "concise",
+});
 
 /// Checks that a checkpoint's vocabulary is the expected one (the same
 /// characters in the same order), naming the first difference.

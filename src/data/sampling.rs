@@ -3,9 +3,7 @@
 //! Both iterators yield [`Batch`]es `(X, Y)` of shape `(batch_size, num_steps)`
 //! where `Y[r][t]` is the character after `X[r][t]` in the corpus.
 
-use std::fmt;
 use std::iter::FusedIterator;
-use std::str::FromStr;
 
 use ndarray::{s, Array2};
 use ndarray_rand::rand::{seq::SliceRandom, Rng};
@@ -37,34 +35,10 @@ pub enum Sampling {
     Consecutive,
 }
 
-impl FromStr for Sampling {
-    type Err = Error;
-
-    /// `"random"` or `"consecutive"` (ASCII case ignored); anything else is an
-    /// [`Error::InvalidArgument`] naming the value.
-    fn from_str(s: &str) -> Result<Sampling> {
-        if s.eq_ignore_ascii_case("random") {
-            Ok(Sampling::Random)
-        } else if s.eq_ignore_ascii_case("consecutive") {
-            Ok(Sampling::Consecutive)
-        } else {
-            Err(Error::InvalidArgument {
-                name: "sampling",
-                value: s.to_string(),
-                hint: "use random or consecutive".into(),
-            })
-        }
-    }
-}
-
-impl fmt::Display for Sampling {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Sampling::Random => "random",
-            Sampling::Consecutive => "consecutive",
-        })
-    }
-}
+crate::error::named_choices!(Sampling, "sampling", {
+    Sampling::Random => "random",
+    Sampling::Consecutive => "consecutive",
+});
 
 /// One mini-batch `(X, Y)`, each of shape `(batch_size, num_steps)`:
 /// `X[[r, t]]` is a corpus index and `Y[[r, t]]` is the index that follows it.

@@ -15,6 +15,16 @@ use std::fmt;
 /// [`crate::scratch::GruParams`], [`crate::scratch::LstmParams`]) as the
 /// engine runs it: which [`Cell`] computes its step, in which order the
 /// cell stacks its gates, and its state in the book's shape.
+///
+/// The LSTM's cell stacks PyTorch's i, f, g, o; the book's gates are I, F,
+/// O, C̃:
+///
+/// ```
+/// use d2l_rnn::fast::FastLayout;
+/// use d2l_rnn::scratch::{GruParams, LstmParams};
+/// assert_eq!(<LstmParams<f32> as FastLayout<f32>>::CELL_ORDER, &[0, 1, 3, 2]);
+/// assert_eq!(<GruParams<f32> as FastLayout<f32>>::CELL_ORDER, &[1, 0, 2]); // r, z, n from Z, R, H̃
+/// ```
 pub trait FastLayout<A: FastReal>: GatedParams<A> + Parameters<A> + Clone + fmt::Debug {
     /// The step the engine runs.
     type Cell: Cell<A>;
@@ -90,18 +100,38 @@ impl<A: FastReal> BookState<A> for (Array2<A>, Array2<A>) {
 /// (`src/fast/engine.rs`). The numbers are the readable model's (a test
 /// compares every logit and gradient in f64).
 ///
-/// The weights stay in the book's layout; the engine gathers rows of every
+/// The weights stay in the book's layout: the engine gathers rows of every
 /// gate's \\(W_x\\) (row `x` of \\(W_x\\) is \\(X W_x\\) for the one-hot \\(X\\) of
-/// character `x`) and reads a copy of \\(W_h^\top\\) made before each pass; the weight gradients are summed in the
-/// book's orientation while the walk back goes on.
+/// character `x`), multiplies by the gates' \\(W_h\\) side by side, walks back
+/// with a copy of \\(W_h^\top\\) made before each pass, and sums the weight
+/// gradients in the book's orientation.
+///
+/// The same numbers as the readable model:
+///
+/// ```
+/// use d2l_rnn::fast::FastModel;
+/// use d2l_rnn::model::RecurrentModel;
+/// use d2l_rnn::scratch::{get_params, RnnScratch};
+/// use ndarray::array;
+/// let params = get_params(5, 3, 0);
+/// let (mut fast, mut readable) = (FastModel::new(params.clone()), RnnScratch::new(params));
+/// let x = array![[1usize, 4, 2]]; // one sequence, three steps
+/// let (mut h_fast, mut h_readable) = (fast.begin_state(1), readable.begin_state(1));
+/// let a = fast.forward(x.view(), &mut h_fast).to_owned();
+/// let b = readable.forward(x.view(), &mut h_readable).to_owned();
+/// assert_eq!(a.dim(), (3, 5));
+/// assert!(a.iter().zip(&b).all(|(a, b)| (a - b).abs() < 1e-7));
+/// assert!(h_fast.iter().zip(&h_readable).all(|(a, b)| (a - b).abs() < 1e-7));
+/// ```
 #[derive(Clone)]
 pub struct FastModel<P: FastLayout<A>, A: FastReal = f32> {
     /// The weights.
     pub params: P,
     /// Their gradients after the last [`RecurrentModel::backward`].
     pub grads: P,
-    /// \\(W_h^\top\\) and \\(b\\) of every gate in PyTorch's layout, as the
-    /// engine reads them (`weight_ih` is empty: the one-hot table is given).
+    /// \\(W_h^\top\\) and \\(b\\) of every gate in PyTorch's layout, for the
+    /// walk back and the gather (`weight_ih` is empty: the engine gathers
+    /// from the gates' \\(W_x\\)).
     torch: RecurrentParams<A>,
     layer: Engine<P::Cell, A>,
     /// The state before the pass, as the layer takes it.

@@ -41,6 +41,11 @@ pub struct GruCell {
 
 /// Where a GRU's reset gate applies: to the hidden product (PyTorch,
 /// cuDNN) or to the state before it (the book's \\((R_t \odot H_{t-1}) W_{hh}\\)).
+///
+/// ```
+/// use d2l_rnn::nn::{GruCell, ResetGate};
+/// assert_eq!(GruCell::default().reset, ResetGate::AfterProduct); // nn.GRU's
+/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum ResetGate {
     /// \\(r \odot (h_{t-1} W_{hn}^\top + b_{hn})\\), PyTorch's `nn.GRU`.

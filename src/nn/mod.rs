@@ -62,10 +62,8 @@ pub use recurrent::{
 };
 pub use rnn::{Rnn, RnnCell};
 
-use crate::error::{positive, Error, Result};
+use crate::error::{positive, Result};
 use std::collections::BTreeSet;
-use std::fmt;
-use std::str::FromStr;
 use std::sync::Mutex;
 
 /// The activation of a plain RNN layer, PyTorch's `nonlinearity` option.
@@ -86,30 +84,10 @@ pub enum Nonlinearity {
     Relu,
 }
 
-impl FromStr for Nonlinearity {
-    type Err = Error;
-
-    fn from_str(s: &str) -> Result<Self> {
-        match s.to_ascii_lowercase().as_str() {
-            "tanh" => Ok(Nonlinearity::Tanh),
-            "relu" => Ok(Nonlinearity::Relu),
-            _ => Err(Error::InvalidArgument {
-                name: "nonlinearity",
-                value: s.to_string(),
-                hint: "use tanh or relu".into(),
-            }),
-        }
-    }
-}
-
-impl fmt::Display for Nonlinearity {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Nonlinearity::Tanh => "tanh",
-            Nonlinearity::Relu => "relu",
-        })
-    }
-}
+crate::error::named_choices!(Nonlinearity, "nonlinearity", {
+    Nonlinearity::Tanh => "tanh",
+    Nonlinearity::Relu => "relu",
+});
 
 /// Which recurrent cell a layer or model uses: `rnn`, `gru` or `lstm`
 /// (PyTorch's `nn.RNN`, `nn.GRU`, `nn.LSTM`).
@@ -151,32 +129,11 @@ impl ModelKind {
     }
 }
 
-impl FromStr for ModelKind {
-    type Err = Error;
-
-    fn from_str(s: &str) -> Result<Self> {
-        match s.to_ascii_lowercase().as_str() {
-            "rnn" => Ok(ModelKind::Rnn),
-            "gru" => Ok(ModelKind::Gru),
-            "lstm" => Ok(ModelKind::Lstm),
-            _ => Err(Error::InvalidArgument {
-                name: "model",
-                value: s.to_string(),
-                hint: "use rnn, gru or lstm".into(),
-            }),
-        }
-    }
-}
-
-impl fmt::Display for ModelKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            ModelKind::Rnn => "rnn",
-            ModelKind::Gru => "gru",
-            ModelKind::Lstm => "lstm",
-        })
-    }
-}
+crate::error::named_choices!(ModelKind, "model", {
+    ModelKind::Rnn => "rnn",
+    ModelKind::Gru => "gru",
+    ModelKind::Lstm => "lstm",
+});
 
 /// The options of a recurrent layer, as PyTorch's `nn.RNN`, `nn.GRU` and
 /// `nn.LSTM` constructors take them.

@@ -105,10 +105,7 @@ impl<C: Cell<A>, A: FastReal> Engine<C, A> {
         d: usize,
         ks: Range<usize>,
     ) {
-        let (steps, n, hs) = (self.steps, self.batch, self.cfg.hidden_size);
-        let dirs = self.cfg.num_directions();
-        let (gh, cw) = (C::GATES * hs, C::CACHE * hs);
-        let lstm = Self::parts() == 2;
+        let (steps, n, hs, dirs, gh, cw, lstm) = self.dims();
         let LayerBuffers { dirs: bufs, y, .. } = &mut self.layers[l];
         let buf = &mut bufs[d];
         let w = &p.cells[l * dirs + d];

@@ -107,6 +107,16 @@ pub(super) fn prev_next<A>(s: &mut [A], k: usize, len: usize) -> (&[A], &mut [A]
 }
 
 impl<C: Cell<A>, A: FastReal> Engine<C, A> {
+    /// The sizes a walk through time works with: time steps \\(T\\),
+    /// sequences \\(n\\), hidden size \\(H\\), directions, gate width \\(G H\\),
+    /// cache width, and whether the state has a memory cell.
+    pub(super) fn dims(&self) -> (usize, usize, usize, usize, usize, usize, bool) {
+        let hs = self.cfg.hidden_size;
+        let dirs = self.cfg.num_directions();
+        let (gh, cw) = (C::GATES * hs, C::CACHE * hs);
+        (self.steps, self.batch, hs, dirs, gh, cw, Self::parts() == 2)
+    }
+
     pub(crate) fn new(cfg: RnnConfig, cell: C) -> Self {
         Engine {
             cfg,
