@@ -1,7 +1,7 @@
 //! The pass back through time and the weight gradients.
 
 use super::back_step::{BackRows, BackWeights};
-use super::{Engine, LayerBuffers};
+use super::{take_state, Engine, LayerBuffers};
 use crate::nn::cell::Cell;
 use crate::nn::layer_params::{CellWeights, RecurrentParams};
 use crate::nn::state::LayerState;
@@ -70,17 +70,9 @@ impl<C: Cell<A>, A: FastReal> Engine<C, A> {
     /// Layer `l`, direction `d`: the gradient arriving at the final state.
     pub(crate) fn begin_back(&mut self, l: usize, d: usize, d_state_n: Option<&C::State>) {
         let j = l * self.cfg.num_directions() + d;
-        let lstm = Self::parts() == 2;
         let buf = &mut self.layers[l].dirs[d];
-        for (part, carry) in [&mut buf.carry_h, &mut buf.carry_c].into_iter().enumerate() {
-            if part == 1 && !lstm {
-                break;
-            }
-            match d_state_n {
-                Some(st) => carry.assign(&st.part(part).index_axis(Axis(0), j)),
-                None => carry.fill(A::zero()),
-            }
-        }
+        let carries = [buf.carry_h.view_mut(), buf.carry_c.view_mut()];
+        take_state::<C, A>(carries, d_state_n, j);
     }
 
     /// Layer `l`, direction `d`, back through processing steps `ks`, last first.

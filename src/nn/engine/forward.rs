@@ -1,6 +1,6 @@
 //! The pass forward through time, layer by layer and direction by direction.
 
-use super::{prev_next, BookWeights, Engine, LayerBuffers};
+use super::{prev_next, take_state, BookWeights, Engine, LayerBuffers};
 use crate::nn::cell::{Cell, CellForward};
 use crate::nn::layer_params::RecurrentParams;
 use crate::nn::state::LayerState;
@@ -45,7 +45,6 @@ impl<C: Cell<A>, A: FastReal> Engine<C, A> {
     ) {
         let n = self.batch;
         let dirs = self.cfg.num_directions();
-        let lstm = Self::parts() == 2;
         let (below, rest) = self.layers.split_at_mut(l);
         let buf = &mut rest[0].dirs[d];
         let w = &p.cells[l * dirs + d];
@@ -82,17 +81,11 @@ impl<C: Cell<A>, A: FastReal> Engine<C, A> {
                 transposed_copy_padded(&w.weight_hh, &mut buf.w_hh_t);
             }
         }
-        let j = l * dirs + d;
-        for (part, target) in [&mut buf.h, &mut buf.c].into_iter().enumerate() {
-            if part == 1 && !lstm {
-                break;
-            }
-            let mut first = target.slice_mut(s![..n, ..]);
-            match state {
-                Some(st) => first.assign(&st.part(part).index_axis(Axis(0), j)),
-                None => first.fill(A::zero()),
-            }
-        }
+        // The first n rows hold the state before step 0 (`c` is empty unless LSTM).
+        let (h, c) = (&mut buf.h, &mut buf.c);
+        let c_rows = n.min(c.nrows());
+        let firsts = [h.slice_mut(s![..n, ..]), c.slice_mut(s![..c_rows, ..])];
+        take_state::<C, A>(firsts, state, l * dirs + d);
     }
 
     /// Layer `l`, direction `d`, processing steps `ks` (step `k` reads time

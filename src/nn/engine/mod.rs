@@ -22,7 +22,7 @@ use super::RnnConfig;
 use crate::error::Error;
 use crate::fast::kernels::halves::MinSplitWork;
 use crate::fast::FastReal;
-use ndarray::{Array2, ArrayView2, ArrayViewMut2};
+use ndarray::{Array2, ArrayView2, ArrayViewMut2, Axis};
 
 /// Buffers of one direction of one layer, kept between calls.
 #[derive(Clone, Debug)]
@@ -98,6 +98,22 @@ pub(crate) fn invalid(name: &'static str, value: String, hint: String) -> Error 
 
 pub(super) fn empty<A>() -> Array2<A> {
     Array2::from_shape_vec((0, 0), Vec::new()).expect("an empty array")
+}
+
+/// Each part of a layer's state (`targets`: \\(h\\), and \\(c\\) for the LSTM)
+/// from entry `j` of `state`, or zeros when there is none.
+pub(super) fn take_state<C: Cell<A>, A: FastReal>(
+    targets: [ArrayViewMut2<'_, A>; 2],
+    state: Option<&C::State>,
+    j: usize,
+) {
+    let parts = <C::State as LayerState<A>>::NAMES.len();
+    for (part, mut target) in targets.into_iter().enumerate().take(parts) {
+        match state {
+            Some(st) => target.assign(&st.part(part).index_axis(Axis(0), j)),
+            None => target.fill(A::zero()),
+        }
+    }
 }
 
 /// `(&s[k len..(k+1) len], &mut s[(k+1) len..(k+2) len])`.
