@@ -36,7 +36,8 @@ pub trait FastLayout<A: FastReal>: GatedParams<A> + Parameters<A> + Clone + fmt:
     fn cell() -> Self::Cell;
     /// Whether the weight gradients are summed chunk by chunk during the
     /// walk back (small products that fit between its steps: the RNN's one
-    /// gate) or after it, one product a gate on both cores (GRU, LSTM).
+    /// gate) or once it ends, one product a gate, beside the output layer's
+    /// gradients on the other core (GRU, LSTM).
     const SUM_PER_CHUNK: bool = false;
 }
 

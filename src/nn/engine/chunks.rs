@@ -26,7 +26,8 @@ pub(crate) enum LayerGrads<'a, A> {
     Torch(&'a mut RecurrentParams<A>),
     /// The book's (one layer, one direction, one-hot input), each gate's
     /// in the cell's gate order ([`super::scratch`]): summed chunk by chunk
-    /// during the walk back when `per_chunk`, else after it.
+    /// during the walk back when `per_chunk`, else as soon as it ends (while
+    /// the other core works on the output layer's gradients).
     Scratch {
         gates: Vec<&'a mut Gate<A>>,
         per_chunk: bool,
@@ -109,12 +110,15 @@ impl<C: Cell<A>, A: FastReal> Recurrence<A> for LayerSteps<'_, C, A> {
                 self.engine.begin_back(last, 0, None);
             }
             self.engine.backward_steps(self.p, last, 0, steps.clone());
-            if let LayerGrads::Scratch {
-                gates,
-                per_chunk: true,
-            } = &mut self.g
-            {
-                self.engine.scratch_grads_chunk(steps.clone(), gates);
+            match &mut self.g {
+                LayerGrads::Scratch {
+                    gates,
+                    per_chunk: true,
+                } => self.engine.scratch_grads_chunk(steps.clone(), gates),
+                LayerGrads::Scratch { gates, .. } if steps.start == 0 => {
+                    self.engine.scratch_grads_whole(gates)
+                }
+                _ => {}
             }
             if steps.start == 0 {
                 // The layer below needs its input's gradient now; the
@@ -140,10 +144,6 @@ impl<C: Cell<A>, A: FastReal> Recurrence<A> for LayerSteps<'_, C, A> {
                     let last = self.engine.cfg.num_layers - 1;
                     self.engine.weight_grads(g, last, 0);
                 }
-                LayerGrads::Scratch {
-                    gates,
-                    per_chunk: false,
-                } => self.engine.scratch_grads_whole(gates),
                 LayerGrads::Scratch { .. } => {}
             }
         }

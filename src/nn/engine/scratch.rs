@@ -92,9 +92,10 @@ impl<C: Cell<A>, A: FastReal> Engine<C, A> {
         );
     }
 
-    /// After the whole walk back: each gate's weight gradients in one product
+    /// When the walk back ends: each gate's weight gradients in one product
     /// over all steps (\\(\partial W_h\\)) and one scatter (\\(\partial W_x\\),
-    /// \\(\partial b\\)), the products beside the scatters on the thread pool.
+    /// \\(\partial b\\)), the products beside the scatters on the thread pool
+    /// (whichever core the output layer's gradients leave free).
     pub(crate) fn scratch_grads_whole(&self, gates: &mut [&mut Gate<A>]) {
         let (h, rows) = (self.cfg.hidden_size, 0..self.steps * self.batch);
         let buf = &self.layers[0].dirs[0];
