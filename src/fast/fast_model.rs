@@ -189,26 +189,34 @@ impl<P: FastLayout<A>, A: FastReal> FastModel<P, A> {
         }
     }
 
-    /// Hands the engine the weights as they are now, and the mini-batch
-    /// `(batch_size, num_steps)` with its initial state.
+    /// Hands the engine the biases as they are now, and the mini-batch
+    /// `(batch_size, num_steps)` with its initial state (the engine reads
+    /// \\(W_x\\) and \\(W_h\\) where they are).
     fn load(&mut self, inputs: ArrayView2<'_, usize>, state: &P::State) {
         let h = self.params.num_hiddens();
         let gates = self.params.gates();
-        let order = P::CELL_ORDER;
-        let w = &mut self.torch.cells[0];
-        for (k, &i) in order.iter().enumerate() {
-            transpose_into(
-                gates[i].w_h.view(),
-                w.weight_hh.slice_mut(s![k * h..(k + 1) * h, ..]),
-            );
-            w.bias_ih
-                .slice_mut(s![k * h..(k + 1) * h])
-                .assign(&gates[i].b);
+        let bias = &mut self.torch.cells[0].bias_ih;
+        for (k, &i) in P::CELL_ORDER.iter().enumerate() {
+            bias.slice_mut(s![k * h..(k + 1) * h]).assign(&gates[i].b);
         }
         if let Err(e) = self.layer.load_indices(inputs.t()) {
             panic!("{}: {e}", std::any::type_name::<Self>());
         }
         self.start = state.to_layer();
+    }
+
+    /// \\(W_h^\top\\) of every gate in PyTorch's place, for the walk back
+    /// (writing text never needs it).
+    fn load_transposes(&mut self) {
+        let h = self.params.num_hiddens();
+        let gates = self.params.gates();
+        let w_hh = &mut self.torch.cells[0].weight_hh;
+        for (k, &i) in P::CELL_ORDER.iter().enumerate() {
+            transpose_into(
+                gates[i].w_h.view(),
+                w_hh.slice_mut(s![k * h..(k + 1) * h, ..]),
+            );
+        }
     }
 
     /// The model as the engine sees it.
@@ -279,6 +287,7 @@ impl<P: FastLayout<A>, A: FastReal> RecurrentModel for FastModel<P, A> {
     }
 
     fn backward(&mut self, d_logits: ArrayView2<'_, A>) {
+        self.load_transposes();
         self.parts().backward(d_logits);
     }
 

@@ -77,19 +77,22 @@ impl<C: Cell<A>, A: FastReal> Recurrence<A> for LayerSteps<'_, C, A> {
                 for d in 0..dirs {
                     self.engine
                         .begin_dir(self.p, self.book.as_ref(), l, d, self.state);
-                    self.engine.forward_steps(self.p, l, d, 0..total);
+                    self.engine
+                        .forward_steps(self.p, self.book.as_ref(), l, d, 0..total);
                 }
             }
             for d in 0..dirs {
                 self.engine
                     .begin_dir(self.p, self.book.as_ref(), last, d, self.state);
                 if !self.chunked() {
-                    self.engine.forward_steps(self.p, last, d, 0..total);
+                    self.engine
+                        .forward_steps(self.p, self.book.as_ref(), last, d, 0..total);
                 }
             }
         }
         if self.chunked() {
-            self.engine.forward_steps(self.p, last, 0, steps.clone());
+            self.engine
+                .forward_steps(self.p, self.book.as_ref(), last, 0, steps.clone());
         }
         if steps.end == total {
             self.engine.ready = true;

@@ -27,7 +27,7 @@ impl<C: Cell<A>, A: FastReal> Engine<C, A> {
         for l in 0..self.cfg.num_layers {
             for d in 0..self.cfg.num_directions() {
                 self.begin_dir(p, book, l, d, state);
-                self.forward_steps(p, l, d, 0..self.steps);
+                self.forward_steps(p, book, l, d, 0..self.steps);
             }
         }
         self.ready = true;
@@ -76,6 +76,7 @@ impl<C: Cell<A>, A: FastReal> Engine<C, A> {
         // W_hhᵀ row-major for the steps' products, rows padded off 4 KiB
         // strides (see `row_padding`): the book's W_h side by side.
         match book {
+            Some(book) if book.w_h.len() == 1 => {} // read in place (`forward_steps`)
             Some(book) => book.hidden_side_by_side(&mut buf.w_hh_t, hs),
             None => {
                 transposed_copy_padded(&w.weight_hh, &mut buf.w_hh_t);
@@ -94,6 +95,7 @@ impl<C: Cell<A>, A: FastReal> Engine<C, A> {
     pub(crate) fn forward_steps(
         &mut self,
         p: &RecurrentParams<A>,
+        book: Option<&BookWeights<'_, A>>,
         l: usize,
         d: usize,
         ks: Range<usize>,
@@ -104,7 +106,11 @@ impl<C: Cell<A>, A: FastReal> Engine<C, A> {
         let w = &p.cells[l * dirs + d];
         let step = StepWeights {
             cell: &self.cell,
-            w_hh_t: buf.w_hh_t.slice(s![.., ..gh]),
+            w_hh_t: match book {
+                // One gate: the book's W_h is the right operand as it is.
+                Some(BookWeights { w_h, .. }) if w_h.len() == 1 => w_h[0].view(),
+                _ => buf.w_hh_t.slice(s![.., ..gh]),
+            },
             bias_hh: self.cfg.bias.then_some(&w.bias_hh),
             hidden: hs,
         };
