@@ -76,7 +76,6 @@ impl<C: Cell<A>, A: FastReal> Engine<C, A> {
         // W_hhᵀ row-major for the steps' products, rows padded off 4 KiB
         // strides (see `row_padding`): the book's W_h side by side.
         match book {
-            Some(book) if book.w_h.len() == 1 => {} // read in place (`forward_steps`)
             Some(book) => book.hidden_side_by_side(&mut buf.w_hh_t, hs),
             None => {
                 transposed_copy_padded(&w.weight_hh, &mut buf.w_hh_t);
@@ -107,9 +106,8 @@ impl<C: Cell<A>, A: FastReal> Engine<C, A> {
         let step = StepWeights {
             cell: &self.cell,
             w_hh_t: match book {
-                // One gate: the book's W_h is the right operand as it is.
-                Some(BookWeights { w_h, .. }) if w_h.len() == 1 => w_h[0].view(),
-                _ => buf.w_hh_t.slice(s![.., ..gh]),
+                Some(book) => book.hidden_operand(&buf.w_hh_t),
+                None => buf.w_hh_t.slice(s![.., ..gh]),
             },
             bias_hh: self.cfg.bias.then_some(&w.bias_hh),
             hidden: hs,

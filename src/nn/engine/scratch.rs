@@ -36,8 +36,12 @@ pub(crate) struct BookWeights<'a, A> {
 
 impl<A: FastReal> BookWeights<'_, A> {
     /// `[W_h^(0), W_h^(1), …]` `(H, G H)` into `out`, rows padded as
-    /// [`crate::fast::kernels::transpose::transposed_copy_padded`] pads them.
+    /// [`crate::fast::kernels::transpose::transposed_copy_padded`] pads them;
+    /// nothing for one gate, whose \\(W_h\\) is read where it is.
     pub(crate) fn hidden_side_by_side(&self, out: &mut Array2<A>, hidden: usize) {
+        if self.w_h.len() == 1 {
+            return;
+        }
         let gh = self.w_h.len() * hidden;
         let ld = gh + row_padding::<A>(gh);
         if out.dim() != (hidden, ld) {
@@ -46,6 +50,15 @@ impl<A: FastReal> BookWeights<'_, A> {
         for (k, w_h) in self.w_h.iter().enumerate() {
             out.slice_mut(s![.., k * hidden..(k + 1) * hidden])
                 .assign(w_h);
+        }
+    }
+
+    /// The right operand of a step's product, `(H, G H)`: the one gate's
+    /// \\(W_h\\), or what [`BookWeights::hidden_side_by_side`] wrote into `side_by_side`.
+    pub(crate) fn hidden_operand<'b>(&'b self, side_by_side: &'b Array2<A>) -> ArrayView2<'b, A> {
+        match self.w_h.as_slice() {
+            [w_h] => w_h.view(),
+            many => side_by_side.slice(s![.., ..many.iter().map(|w| w.ncols()).sum::<usize>()]),
         }
     }
 }
