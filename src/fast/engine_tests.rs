@@ -184,3 +184,14 @@ fn the_rnn_gives_the_same_numbers_in_one_chunk_and_in_many() {
     );
     assert_eq!(state, state_1);
 }
+
+#[test]
+#[should_panic(
+    expected = "FastModel: invalid input = index 7: one-hot indices must be below input_size = 7"
+)]
+fn a_character_outside_the_vocabulary_is_named() {
+    let mut model = GruFast::new(get_gru_params(7, 4, 0));
+    let mut state = model.begin_state(1);
+    let x = Array2::from_shape_vec((1, 2), vec![3, 7]).expect("(1, 2)");
+    model.forward(x.view(), &mut state);
+}

@@ -200,7 +200,7 @@ impl<P: FastLayout<A>, A: FastReal> FastModel<P, A> {
             bias.slice_mut(s![k * h..(k + 1) * h]).assign(&gates[i].b);
         }
         if let Err(e) = self.layer.load_indices(inputs.t()) {
-            panic!("{}: {e}", std::any::type_name::<Self>());
+            panic!("FastModel: {e}");
         }
         self.start = state.to_layer();
     }
