@@ -1,5 +1,6 @@
-//! The recurrent layers as the fast engine's [`Recurrence`]: how
-//! [`super::super::RNNModel`] runs through the crate's one engine (`src/fast/engine.rs`).
+//! The recurrent layers as the pipeline's [`Recurrence`]: how an
+//! [`super::super::RNNModel`] or a [`crate::fast::FastModel`] runs through
+//! the two cores (`src/fast/engine.rs`).
 //!
 //! With one direction, the last layer's walk is cut into the engine's
 //! chunks (the layers below it run whole on the first chunk, since the last
@@ -7,8 +8,9 @@
 //! needs every step before its first output row, so it runs whole on the
 //! first chunk and the others only hand out rows. Backwards, the last layer
 //! walks back chunk by chunk in the same way, and the layers below follow
-//! whole after the last chunk; its weight gradients wait until the output
-//! layer's are done, when both cores are free. Every product is the one
+//! whole after the last chunk; its weight gradients (in PyTorch's layout)
+//! wait until the output layer's are done, when both cores are free, or (in
+//! the book's, [`LayerGrads::Scratch`]) are summed during the walk or as it ends. Every product is the one
 //! [`super::Engine::run_forward`] and [`super::Engine::run_backward`] compute.
 
 use super::{BookWeights, Engine};

@@ -1,9 +1,12 @@
-//! The concise layers' engine: the loops over time, forwards and backwards,
+//! The one walk through time: the loops over time, forwards and backwards,
 //! for stacked layers, two directions and either layout, shared by every
-//! [`Cell`]. The buffers and shapes are here; feeding inputs in
-//! [`input`], the pass forward in [`forward`], the pass back in [`backward`];
-//! how an [`super::RNNModel`]'s layers run through the crate's one engine
-//! (`src/fast/engine.rs`) in [`chunks`].
+//! [`Cell`] and every trainable model (the concise layers, and the
+//! from-scratch models through [`crate::fast::FastModel`]). The buffers and
+//! shapes are here; feeding inputs in [`input`], the pass forward in
+//! [`forward`], the pass back in [`backward`] (one step of it in
+//! [`back_step`]); the book's weight layout in [`scratch`]; how a model's
+//! layers run through the two-core pipeline (`src/fast/engine.rs`) in
+//! [`chunks`].
 
 mod back_step;
 mod backward;
