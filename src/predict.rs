@@ -14,7 +14,7 @@ use ndarray_rand::rand::{Rng, SeedableRng};
 /// at a time from a zero state, then appends `num_chars` characters, each the
 /// most likely next one (greedy) given everything before it.
 ///
-/// Works with any [`RecurrentModel`]; the section passes `rnn`, `params` and
+/// Works with any [`crate::model::RecurrentModel`]; the section passes `rnn`, `params` and
 /// `init_rnn_state` separately, here the model carries them. Errors name an
 /// empty prefix or a prefix character missing from `vocab`. The same as
 /// [`predict_with`] with `Sampler::default()`.
