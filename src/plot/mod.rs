@@ -23,7 +23,7 @@
 //! use d2l_rnn::train::{EpochRecord, History};
 //! let history = |ppl: &[f64]| History {
 //!     epochs: ppl.iter().enumerate()
-//!         .map(|(i, &p)| EpochRecord { epoch: i + 1, perplexity: p, seconds: 0.1, valid_perplexity: None })
+//!         .map(|(i, &p)| EpochRecord { epoch: i + 1, perplexity: p, seconds: 0.1, ..Default::default() })
 //!         .collect(),
 //!     samples: vec![],
 //! };
@@ -77,7 +77,7 @@ pub const PLOT_TITLE: &str = "Perplexity per epoch";
 /// use d2l_rnn::plot::perplexity_svg;
 /// use d2l_rnn::train::{EpochRecord, History};
 /// let h = History {
-///     epochs: (1..=50).map(|e| EpochRecord { epoch: e, perplexity: 1000.0 / e as f64, seconds: 0.0, valid_perplexity: None }).collect(),
+///     epochs: (1..=50).map(|e| EpochRecord { epoch: e, perplexity: 1000.0 / e as f64, seconds: 0.0, ..Default::default() }).collect(),
 ///     samples: vec![],
 /// };
 /// let svg = perplexity_svg(&[("random", &h)])?;
@@ -89,8 +89,8 @@ pub const PLOT_TITLE: &str = "Perplexity per epoch";
 /// assert!(perplexity_svg(&[]).is_ok()); // empty axes
 ///
 /// // A narrow range still gets several ticks: 0.875 to 1.56 gets 0.93, 1, 1.2, 1.3, 1.5.
-/// let late = History { epochs: vec![EpochRecord { epoch: 240, perplexity: 1.3, seconds: 0.0, valid_perplexity: None },
-///                                   EpochRecord { epoch: 250, perplexity: 1.05, seconds: 0.0, valid_perplexity: None }], samples: vec![] };
+/// let late = History { epochs: vec![EpochRecord { epoch: 240, perplexity: 1.3, seconds: 0.0, ..Default::default() },
+///                                   EpochRecord { epoch: 250, perplexity: 1.05, seconds: 0.0, ..Default::default() }], samples: vec![] };
 /// let svg = perplexity_svg(&[("late", &late)])?;
 /// for tick in ["0.93", "1", "1.2", "1.3", "1.5"] {
 ///     assert!(svg.contains(&format!("\n{tick}\n</text>")), "no tick {tick}");
@@ -114,7 +114,7 @@ pub fn perplexity_svg(series: &[(&str, &History)]) -> Result<String> {
 ///
 /// ```
 /// use d2l_rnn::train::{EpochRecord, History};
-/// let h = History { epochs: vec![EpochRecord { epoch: 1, perplexity: 900.0, seconds: 0.1, valid_perplexity: None }], samples: vec![] };
+/// let h = History { epochs: vec![EpochRecord { epoch: 1, perplexity: 900.0, seconds: 0.1, ..Default::default() }], samples: vec![] };
 /// let path = std::env::temp_dir().join(format!("d2l-rnn-doc-plot-{}.svg", std::process::id()));
 /// d2l_rnn::plot::save_perplexity_svg(&path, &[("random", &h)])?;
 /// assert!(std::fs::read_to_string(&path).unwrap().starts_with("<svg"));
@@ -133,8 +133,8 @@ pub fn save_perplexity_svg(path: impl AsRef<Path>, series: &[(&str, &History)]) 
 /// ```
 /// use d2l_rnn::plot::PerplexityPlot;
 /// use d2l_rnn::train::{EpochRecord, History};
-/// let h = History { epochs: vec![EpochRecord { epoch: 1, perplexity: 900.0, seconds: 0.1, valid_perplexity: None },
-///                                EpochRecord { epoch: 2, perplexity: 300.0, seconds: 0.1, valid_perplexity: None }], samples: vec![] };
+/// let h = History { epochs: vec![EpochRecord { epoch: 1, perplexity: 900.0, seconds: 0.1, ..Default::default() },
+///                                EpochRecord { epoch: 2, perplexity: 300.0, seconds: 0.1, ..Default::default() }], samples: vec![] };
 /// let plot = PerplexityPlot::new(&[("random", &h)])?;
 /// assert!(plot.svg().starts_with("<svg"));
 /// assert_eq!(format!("{plot:?}"), format!("PerplexityPlot {{ svg: {} bytes }}", plot.svg().len()));
@@ -211,7 +211,7 @@ impl fmt::Debug for PerplexityPlot {
 /// ```
 /// use d2l_rnn::plot::plot_histories;
 /// use d2l_rnn::train::{EpochRecord, History};
-/// let a = History { epochs: vec![EpochRecord { epoch: 1, perplexity: 2.0, seconds: 0.0, valid_perplexity: None }], samples: vec![] };
+/// let a = History { epochs: vec![EpochRecord { epoch: 1, perplexity: 2.0, seconds: 0.0, ..Default::default() }], samples: vec![] };
 /// let b = a.clone();
 /// let svg = plot_histories(&[("random", &a), ("consecutive", &b)]).into_svg();
 /// assert!(svg.contains("\nrandom\n</text>") && svg.contains("\nconsecutive\n</text>"));
@@ -227,7 +227,7 @@ impl History {
     ///
     /// ```
     /// use d2l_rnn::train::{EpochRecord, History};
-    /// let h = History { epochs: vec![EpochRecord { epoch: 1, perplexity: 5.0, seconds: 0.0, valid_perplexity: None }], samples: vec![] };
+    /// let h = History { epochs: vec![EpochRecord { epoch: 1, perplexity: 5.0, seconds: 0.0, ..Default::default() }], samples: vec![] };
     /// assert!(h.plot("consecutive").svg().contains("\nconsecutive\n</text>"));
     /// ```
     pub fn plot(&self, label: &str) -> PerplexityPlot {

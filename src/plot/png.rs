@@ -37,7 +37,7 @@ pub(super) fn plot_error(message: String) -> Error {
 /// ```
 /// use d2l_rnn::train::{EpochRecord, History};
 /// let h = History { epochs: (1..=5).map(|e| EpochRecord { epoch: e, perplexity: 500.0 / e as f64,
-///     seconds: 0.0, valid_perplexity: None }).collect(), samples: vec![] };
+///     seconds: 0.0, ..Default::default() }).collect(), samples: vec![] };
 /// let rgb = d2l_rnn::plot::perplexity_png(&[("random", &h)])?;
 /// assert_eq!(rgb.len(), 720 * 440 * 3);
 /// // The title is drawn in black: some pixels near the top are dark.
@@ -60,7 +60,7 @@ pub fn perplexity_png(series: &[(&str, &History)]) -> Result<Vec<u8>> {
 ///
 /// ```
 /// use d2l_rnn::train::{EpochRecord, History};
-/// let h = History { epochs: vec![EpochRecord { epoch: 1, perplexity: 900.0, seconds: 0.1, valid_perplexity: None }], samples: vec![] };
+/// let h = History { epochs: vec![EpochRecord { epoch: 1, perplexity: 900.0, seconds: 0.1, ..Default::default() }], samples: vec![] };
 /// let path = std::env::temp_dir().join(format!("d2l-rnn-doc-plot-{}.png", std::process::id()));
 /// d2l_rnn::plot::save_perplexity_png(&path, &[("random", &h)])?;
 /// assert!(std::fs::read(&path).unwrap().starts_with(b"\x89PNG"));

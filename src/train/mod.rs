@@ -9,7 +9,7 @@ mod history;
 mod memory;
 
 pub use config::{TrainConfig, MAX_PRED_LEN};
-pub use history::{EpochRecord, History, SampleRecord};
+pub use history::{ClipStats, EpochRecord, History, SampleRecord};
 pub use memory::{available_memory, Footprint, ModelShape};
 
 use crate::data::{data_iter, Corpus, Sampling};
@@ -48,7 +48,7 @@ pub fn print_event(event: TrainEvent<'_>) {
 ///
 /// ```
 /// use d2l_rnn::train::{format_epoch_line, EpochRecord};
-/// let mut r = EpochRecord { epoch: 50, perplexity: 69.294698, seconds: 0.431, valid_perplexity: None };
+/// let mut r = EpochRecord { epoch: 50, perplexity: 69.294698, seconds: 0.431, ..Default::default() };
 /// assert_eq!(format_epoch_line(&r), "epoch 50, perplexity 69.294698, time 0.43 sec");
 /// r.valid_perplexity = Some(180.5);
 /// assert_eq!(format_epoch_line(&r), "epoch 50, perplexity 69.294698, valid perplexity 180.500000, time 0.43 sec");
@@ -145,6 +145,7 @@ where
         let batches = epoch_batches(&mut rng)?;
         let mut state = model.begin_state(cfg.batch_size);
         let (mut loss_sum, mut count) = (0.0f64, 0usize);
+        let mut norms = Vec::new();
         for (x, y) in batches {
             if cfg.sampling == Sampling::Random {
                 state = model.begin_state(cfg.batch_size);
@@ -164,6 +165,7 @@ where
             if !norm.is_finite() {
                 return Err(diverged(epoch, "the gradient norm".into(), norm));
             }
+            norms.push(norm);
             optimizer.step(params, grads);
             loss_sum += loss * rows as f64;
             count += rows;
@@ -187,6 +189,7 @@ where
             perplexity: train_perplexity,
             seconds,
             valid_perplexity,
+            clipping: ClipStats::from_norms(&norms, cfg.clipping_theta),
         };
         history.epochs.push(record);
         report(TrainEvent::Epoch(&record));
