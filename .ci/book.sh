@@ -3,7 +3,9 @@
 # preprocessor), opens every chapter in headless chromium (book/tests/browser_test.py: no raw
 # LaTeX, layout at 1280 px, Chinese search, a screenshot of every chapter in
 # target/book-screenshots/), and checks that the outputs the chapters include
-# (book/src/generated/) are what the code produces now, timings aside. Also clicks the Run
+# (book/src/generated/) are what the code produces now, timings aside; numbers quoted in
+# prose are placeholders filled from those outputs by book/figures, so a build fails when one
+# names a run or figure that is not there. Also clicks the Run
 # buttons of `mdbook serve book` backed by `d2l-rnn book-runner` (book/tests/runner_browser_test.py).
 #
 # Installs what is missing: mdbook 0.5.4 (cargo install, about 6 minutes), Debian's chromium,
@@ -32,6 +34,11 @@ echo "the math preprocessor: format, lints, tests"
 cargo fmt --manifest-path book/mathml/Cargo.toml --check
 cargo clippy --quiet --manifest-path book/mathml/Cargo.toml --all-targets -- -D warnings
 cargo test --quiet --release --manifest-path book/mathml/Cargo.toml
+
+echo "the figures preprocessor: format, lints, tests"
+cargo fmt --manifest-path book/figures/Cargo.toml --check
+cargo clippy --quiet --manifest-path book/figures/Cargo.toml --all-targets -- -D warnings
+cargo test --quiet --release --manifest-path book/figures/Cargo.toml
 
 echo "building the book"
 rm -rf book/book

@@ -82,6 +82,9 @@ struct BookOutputsArgs {
     /// Compare fresh outputs with the folder's (timings aside) instead of writing; exit 1 when they differ.
     #[arg(long)]
     check: bool,
+    /// Only the outputs shown under the chapters' cells (each cell compiled and run; no training).
+    #[arg(long)]
+    cells_only: bool,
 }
 
 #[derive(Args)]
@@ -313,7 +316,7 @@ fn run_train(a: TrainArgs) -> Result<()> {
 }
 
 fn run_book_outputs(args: BookOutputsArgs) -> Result<()> {
-    if cli::book_outputs::book_outputs(&args.dir, args.check)? {
+    if cli::book_outputs::book_outputs(&args.dir, args.check, args.cells_only)? {
         return Ok(());
     }
     eprintln!(

@@ -176,3 +176,112 @@ fn the_code_the_gradient_tables_quote_is_in_the_readable_models() {
         assert!(quoted >= 5, "{chapter}: only {quoted} statements quoted");
     }
 }
+
+/// Decimal numbers the prose may write out: settings, the section's printed figures, the
+/// bounds the tests assert. Anything a run of ours produced is a `{{#ppl …}}` or `{{#fig …}}`
+/// placeholder (book/figures), filled from `book/src/generated/` when the book is built.
+const TYPED_NUMBERS: [&str; 16] = [
+    "0.01", "0.001", "0.9", "0.999", "1e-8", // the section's hyperparameters, Adam's defaults
+    "0.5", "1.001", // the gradient check's weight scale and its self-test factor
+    "1.296450", "1.166600", "1.020480", "1.02", // the section's printed perplexities
+    "0.05", // how close to the section the cells assert we are
+    "1e-4", "1e-10", "1e-12", "1e-15", // the tests' bounds and the order of f64 rounding
+];
+
+/// Prose without code, math, placeholders and HTML tags.
+fn prose(text: &str) -> String {
+    let mut out = String::new();
+    let mut in_code = false;
+    for line in text.lines() {
+        if line.trim_start().starts_with("```") {
+            in_code = !in_code;
+            continue;
+        }
+        if !in_code {
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    for (open, close) in [
+        ("\\\\[", "\\\\]"),
+        ("\\\\(", "\\\\)"),
+        ("`", "`"),
+        ("{{#", "}}"),
+        ("<", ">"),
+    ] {
+        let mut kept = String::new();
+        let mut rest = out.as_str();
+        while let Some(start) = rest.find(open) {
+            kept.push_str(&rest[..start]);
+            kept.push(' ');
+            match rest[start + open.len()..].find(close) {
+                Some(end) => rest = &rest[start + open.len() + end + close.len()..],
+                None => rest = "",
+            }
+        }
+        kept.push_str(rest);
+        out = kept;
+    }
+    out
+}
+
+/// The decimal numbers (`1.5`, `4.4e-6`, `1e-8`) of a text.
+fn decimals(text: &str) -> Vec<String> {
+    let chars: Vec<char> = text.chars().collect();
+    let mut found = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        let starts = chars[i].is_ascii_digit()
+            && (i == 0 || !(chars[i - 1].is_alphanumeric() || chars[i - 1] == '.'));
+        if !starts {
+            i += 1;
+            continue;
+        }
+        let mut j = i;
+        while j < chars.len()
+            && (chars[j].is_ascii_digit()
+                || chars[j] == '.'
+                || chars[j] == 'e'
+                || (chars[j] == '-' && j > 0 && chars[j - 1] == 'e'))
+        {
+            j += 1;
+        }
+        let word: String = chars[i..j]
+            .iter()
+            .collect::<String>()
+            .trim_end_matches('.')
+            .to_string();
+        let is_decimal = word.contains('.') || word.contains("e-");
+        let is_address = word.matches('.').count() > 1; // 127.0.0.1
+        if is_decimal && !is_address {
+            found.push(word);
+        }
+        i = j;
+    }
+    found
+}
+
+#[test]
+fn prose_quotes_run_figures_only_through_placeholders() {
+    assert_eq!(
+        decimals("降到 1.2 左右，误差 4.4e-6，ε 为 1e-8，127.0.0.1，v0.5"),
+        ["1.2", "4.4e-6", "1e-8"]
+    );
+    let sample = "a `1.5` \\\\(0.3\\\\) {{#ppl x 250}} b 2.5\n```text\n3.5\n```\n";
+    assert_eq!(decimals(&prose(sample)), ["2.5"]); // code, math, placeholders are not prose
+    let mut typed = Vec::new();
+    for chapter in chapters() {
+        let text = fs::read_to_string(root().join("book/src").join(&chapter)).unwrap();
+        for number in decimals(&prose(&text)) {
+            if !TYPED_NUMBERS.contains(&number.as_str()) {
+                typed.push(format!("{chapter}: {number}"));
+            }
+        }
+    }
+    assert!(
+        typed.is_empty(),
+        "numbers typed into the prose: {typed:?}. Quote a run's figure with {{{{#ppl RUN EPOCH}}}} \
+         or {{{{#fig KEY DIGITS}}}} (book/figures/, filled from book/src/generated/); a setting \
+         or a figure of the section goes into TYPED_NUMBERS with the reason"
+    );
+}

@@ -14,8 +14,8 @@
 //! - `POST /progress.json` `{}` → `{"running": true, "seconds": 3.2, "output": "..."}`;
 //! - `POST /cancel.json` `{}` → `{"cancelled": true}` when a cell was running.
 
-mod cells;
-mod job;
+pub mod cells;
+pub mod job;
 
 use cells::BookCells;
 use d2l_rnn::{Error, Result};

@@ -3,12 +3,18 @@
 //! curves) into `book/src/generated/`; `--check` does the same into a temporary folder and
 //! compares, timings aside, so CI knows the committed outputs are current.
 
+mod cells;
+mod compare;
+mod figures;
+
 use super::train::{run_train, Engine, TrainOptions};
+use compare::compare_dirs;
 use d2l_rnn::checkpoint::Implementation;
 use d2l_rnn::data::Sampling;
 use d2l_rnn::nn::ModelKind;
 use d2l_rnn::train::{format_epoch_line, History};
 use d2l_rnn::{Error, Result};
+use figures::{clipping_figures, temperature_texts, Figures};
 use std::path::{Path, PathBuf};
 
 /// One training run shown in the book.
@@ -117,9 +123,51 @@ const fn run(
     }
 }
 
-/// Writes the book's outputs into `dir`, or with `check` compares fresh ones with `dir`'s.
-/// Returns whether they agree (always true when writing).
-pub fn book_outputs(dir: &Path, check: bool) -> Result<bool> {
+/// The run whose trained model writes at several temperatures (its greedy texts loop).
+const TEMPERATURE_RUN: &str = "gru-concise";
+
+/// The from-scratch RNN trained on the first nine tenths only, measured on the last tenth.
+const HELD_OUT: Run = run(
+    "rnn-heldout",
+    "RNN, from scratch, 10 % held out",
+    "RNN，从零开始，留出最后一成",
+    ModelKind::Rnn,
+    false,
+    Sampling::Consecutive,
+    None,
+);
+
+/// Writes the book's outputs into `dir`, or with `check` compares fresh ones with `dir`'s;
+/// then does the same for the outputs shown under the cells of the chapters in `dir`'s
+/// parent folder (alone with `cells_only`). Returns whether all agree (always true when
+/// writing).
+pub fn book_outputs(dir: &Path, check: bool, cells_only: bool) -> Result<bool> {
+    let chapters = dir
+        .canonicalize()
+        .ok()
+        .and_then(|d| d.parent().map(Path::to_path_buf))
+        .filter(|c| c.join("SUMMARY.md").is_file())
+        .ok_or_else(|| Error::InvalidArgument {
+            name: "dir",
+            value: dir.display().to_string(),
+            hint: "name the book's generated folder (book/src/generated), beside SUMMARY.md".into(),
+        })?;
+    let crate_dir = chapters
+        .ancestors()
+        .find(|d| d.join("Cargo.toml").is_file())
+        .ok_or_else(|| Error::InvalidArgument {
+            name: "dir",
+            value: dir.display().to_string(),
+            hint: "the book must be inside this crate's folder".into(),
+        })?
+        .to_path_buf();
+    let runs_same = cells_only || training_outputs(dir, check)?;
+    let cells_same = cells::check_cells(&chapters, &crate_dir, !check)?;
+    Ok(runs_same && cells_same)
+}
+
+/// The training runs' outputs (logs, histories, figures, table, curves).
+fn training_outputs(dir: &Path, check: bool) -> Result<bool> {
     if check && !dir.is_dir() {
         // Say so now, not after five minutes of training.
         return Err(Error::InvalidArgument {
@@ -138,17 +186,56 @@ pub fn book_outputs(dir: &Path, check: bool) -> Result<bool> {
         source,
     })?;
     let mut histories = Vec::new();
+    let mut figures = Figures::new();
+    let checkpoint = out.join(format!("{TEMPERATURE_RUN}.safetensors"));
     for (i, r) in RUNS.iter().enumerate() {
-        println!("\n# [{}/{}] {}", i + 1, RUNS.len(), r.label);
+        println!("\n# [{}/{}] {}", i + 1, RUNS.len() + 1, r.label);
         let json = out.join(format!("{}.json", r.name));
-        run_train(options(r, json.clone()))?;
+        let mut o = options(r, json.clone());
+        if r.name == TEMPERATURE_RUN {
+            o.save = Some(checkpoint.clone());
+        }
+        run_train(o)?;
         let history: History = read_json(&json)?;
         write(
             &out.join(format!("{}.txt", r.name)),
             &training_log(&history),
         )?;
+        clipping_figures(&mut figures, r.name, &history);
         histories.push(history);
     }
+    let corpus = d2l_rnn::data::load_data_jay_lyrics()?;
+    let texts = temperature_texts(
+        &checkpoint,
+        &["分开", "不分开"],
+        &corpus.corpus_indices,
+        &mut figures,
+        TEMPERATURE_RUN,
+    )?;
+    let _ = std::fs::remove_file(&checkpoint);
+    write(
+        &out.join(format!("{TEMPERATURE_RUN}-temperature.txt")),
+        &texts,
+    )?;
+    println!(
+        "\n# [{}/{}] {}",
+        RUNS.len() + 1,
+        RUNS.len() + 1,
+        HELD_OUT.label
+    );
+    let json = out.join(format!("{}.json", HELD_OUT.name));
+    run_train(TrainOptions {
+        valid_frac: 0.1,
+        ..options(&HELD_OUT, json.clone())
+    })?;
+    let held_out = read_json(&json)?;
+    if let Some(last) = held_out.epochs.last() {
+        figures.insert("rnn-heldout.train_perplexity".into(), last.perplexity);
+        if let Some(valid) = last.valid_perplexity {
+            figures.insert("rnn-heldout.heldout_perplexity".into(), valid);
+        }
+    }
+    write(&out.join("figures.json"), &figures::to_json(&figures))?;
     write(&out.join("results.md"), &results_table(&histories))?;
     let all: Vec<(&str, &History)> = RUNS.iter().map(|r| r.label).zip(&histories).collect();
     d2l_rnn::plot::save_perplexity_svg(out.join("perplexity-all.svg"), &all)?;
@@ -160,7 +247,22 @@ pub fn book_outputs(dir: &Path, check: bool) -> Result<bool> {
         println!("\nbook outputs written to {}", dir.display());
         return Ok(true);
     }
-    let same = compare_dirs(&out, dir)?;
+    let mut names: Vec<String> = RUNS
+        .iter()
+        .flat_map(|r| [format!("{}.json", r.name), format!("{}.txt", r.name)])
+        .collect();
+    names.extend(
+        [
+            "rnn-heldout.json",
+            "gru-concise-temperature.txt",
+            "figures.json",
+            "results.md",
+            "perplexity-all.svg",
+            "perplexity-sampling.svg",
+        ]
+        .map(String::from),
+    );
+    let same = compare_dirs(&out, dir, &names)?;
     let _ = std::fs::remove_dir_all(&out);
     Ok(same)
 }
@@ -234,72 +336,6 @@ fn results_table(histories: &[History]) -> String {
     t
 }
 
-/// Masks what changes from run to run (wall-clock times) so that outputs can be compared.
-fn mask_timings(name: &str, text: &str) -> String {
-    if name.ends_with(".json") {
-        if let Ok(mut h) = serde_json::from_str::<History>(text) {
-            h.epochs.iter_mut().for_each(|e| e.seconds = 0.0);
-            return h.to_json();
-        }
-    }
-    text.lines()
-        .map(|line| match (line.find(", time "), line.rfind(" sec")) {
-            (Some(a), Some(b)) if a < b => format!("{}, time _ sec{}", &line[..a], &line[b + 4..]),
-            _ => line.to_string(),
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
-fn compare_dirs(fresh: &Path, committed: &Path) -> Result<bool> {
-    let mut same = true;
-    let mut names: Vec<String> = RUNS
-        .iter()
-        .flat_map(|r| [format!("{}.json", r.name), format!("{}.txt", r.name)])
-        .collect();
-    names.extend(
-        [
-            "results.md",
-            "perplexity-all.svg",
-            "perplexity-sampling.svg",
-        ]
-        .map(String::from),
-    );
-    for name in names {
-        let new = mask_timings(&name, &read(&fresh.join(&name))?);
-        let old = match std::fs::read_to_string(committed.join(&name)) {
-            Ok(text) => mask_timings(&name, &text),
-            Err(_) => {
-                println!("{name}: missing from {}", committed.display());
-                same = false;
-                continue;
-            }
-        };
-        if let Some((i, (a, b))) = old
-            .lines()
-            .zip(new.lines())
-            .enumerate()
-            .find(|(_, (a, b))| a != b)
-        {
-            println!(
-                "{name}: line {} differs\n  committed: {a}\n  fresh:     {b}",
-                i + 1
-            );
-            same = false;
-        } else if old.lines().count() != new.lines().count() {
-            println!(
-                "{name}: {} lines committed, {} fresh",
-                old.lines().count(),
-                new.lines().count()
-            );
-            same = false;
-        } else {
-            println!("{name}: current");
-        }
-    }
-    Ok(same)
-}
-
 fn read(path: &Path) -> Result<String> {
     std::fs::read_to_string(path).map_err(|source| Error::Io {
         path: path.to_path_buf(),
@@ -317,25 +353,4 @@ fn read_json(path: &Path) -> Result<History> {
 
 fn write(path: &Path, text: &str) -> Result<()> {
     d2l_rnn::io::write_atomic(path, text.as_bytes())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn timings_are_masked_and_nothing_else() {
-        let line = "epoch 50, perplexity 69.294698, time 0.43 sec";
-        assert_eq!(
-            mask_timings("a.txt", line),
-            "epoch 50, perplexity 69.294698, time _ sec"
-        );
-        assert_eq!(
-            mask_timings("a.txt", " - 分开 time to go"),
-            " - 分开 time to go"
-        );
-        let json = r#"{"epochs":[{"epoch":1,"perplexity":2.5,"seconds":0.1}],"samples":[]}"#;
-        assert!(mask_timings("a.json", json).contains(r#""seconds":0.0"#));
-        assert!(mask_timings("a.json", json).contains(r#""perplexity":2.5"#));
-    }
 }
