@@ -3,6 +3,7 @@ with the committed ones.
 
     python notebooks/check.py            # fail on any cell error or changed output
     python notebooks/check.py --update   # write the fresh outputs into the notebooks
+    python notebooks/check.py --numbers  # only: numbers quoted in prose match the outputs
 
 The crate is deterministic, so any difference other than a timing means the
 committed notebook is stale. Timings ("time 0.43 sec", "0.104 sec per epoch")
@@ -55,6 +56,36 @@ def outputs_of(nb):
     return cells
 
 
+# Numbers the prose may quote without an output showing them: the section's settings and
+# the figures it printed (its concise RNN ended at 1.02), not results of our runs.
+CONSTANTS = {"0.01", "0.001", "0.9", "0.999", "1.02"}
+NUMBER = re.compile(r"(?<![\w.])\d+\.\d+(?![\w.])")
+NOT_PROSE = re.compile(r"`[^`]*`|\$\$.*?\$\$|\$[^$]*\$", re.S)
+
+
+def quoted_numbers(nb):
+    """Decimal numbers in the markdown cells that no output of the notebook shows.
+
+    A number quoted with k decimals must equal, rounded to k decimals, some number printed
+    by a code cell (or be one of CONSTANTS), so prose cannot drift from the run it quotes."""
+    printed = set()
+    for text in outputs_of(nb):
+        for m in re.finditer(r"-?\d+\.\d+", text):
+            printed.add(float(m.group(0)))
+    problems = []
+    for k, cell in enumerate(nb.cells):
+        if cell.cell_type != "markdown":
+            continue
+        for m in NUMBER.finditer(NOT_PROSE.sub(" ", cell.source)):
+            quoted = m.group(0)
+            digits = len(quoted.split(".")[1])
+            if quoted in CONSTANTS:
+                continue
+            if not any(f"{p:.{digits}f}" == quoted for p in printed):
+                problems.append(f"markdown cell {k} quotes {quoted}, which no output of the notebook shows")
+    return problems
+
+
 def run(path, update):
     committed = nbformat.read(path, as_version=4)
     fresh = copy.deepcopy(committed)
@@ -86,7 +117,7 @@ def run(path, update):
                     if "execution_count" in out:
                         out["execution_count"] = None
         nbformat.write(fresh, path)
-        return True
+        return report_numbers(path, fresh)
     old, new = outputs_of(committed), outputs_of(fresh)
     same = True
     for k, (a, b) in enumerate(zip(old, new)):
@@ -97,14 +128,20 @@ def run(path, update):
             print("\n".join(list(diff)[:40]))
     if len(old) != len(new):
         same = False
-    return same
+    return report_numbers(path, fresh) and same
+
+
+def report_numbers(path, nb):
+    problems = quoted_numbers(nb)
+    for p in problems:
+        print(f"{path.name}: {p}")
+    return not problems
 
 
 def run_twice(path, update):
-    """evcxr forwards a cell's output asynchronously; in one of the six runs of
-    03-gru-lstm made on 2026-12-01 a cell's only line never reached the
-    notebook. A notebook that differs is therefore run once more, and fails
-    only if it differs again."""
+    """evcxr forwards a cell's output asynchronously, and a cell's only line has
+    been seen not to reach the notebook. A notebook that differs is therefore
+    run once more, and fails only if it differs again."""
     if run(path, update):
         return True
     print(f"{path.name}: running it once more")
@@ -115,6 +152,12 @@ def main():
     update = "--update" in sys.argv
     names = [a for a in sys.argv[1:] if not a.startswith("--")]
     paths = [HERE / n for n in names] if names else sorted(HERE.glob("*.ipynb"))
+    if "--numbers" in sys.argv:
+        ok = [report_numbers(p, nbformat.read(p, as_version=4)) for p in paths]
+        if not all(ok):
+            sys.exit(1)
+        print(f"{len(paths)} notebooks: every quoted number is in an output")
+        return
     results = [run_twice(p, update) for p in paths]
     if not all(results):
         sys.exit(1)
