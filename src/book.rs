@@ -34,6 +34,9 @@ pub struct GruChapter;
 #[doc = include_str!("../book/src/lstm.md")]
 pub struct LstmChapter;
 
+#[doc = include_str!("../book/src/inside.md")]
+pub struct InsideChapter;
+
 #[doc = include_str!("../book/src/results.md")]
 pub struct ResultsChapter;
 

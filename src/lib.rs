@@ -53,6 +53,7 @@ pub mod checkpoint;
 pub mod data;
 pub mod error;
 pub mod fast;
+pub mod inspect;
 pub mod io;
 pub mod loss;
 pub mod model;

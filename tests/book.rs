@@ -55,6 +55,7 @@ fn summary_lists_every_part_of_the_section_and_the_files_exist() {
         "rnn-concise.md",
         "gru.md",
         "lstm.md",
+        "inside.md",
         "results.md",
         "fast-engine.md",
     ];

@@ -7,6 +7,7 @@ use super::state::{read_training_state, TrainingState};
 use crate::data::Vocab;
 use crate::error::Result;
 use crate::fast::{GruFast, LstmFast, RnnFast};
+use crate::inspect::{gradient_through_time, GradientThroughTime, LossAt};
 use crate::model::{Parameters, RecurrentModel};
 use crate::nn::{GruCell, LstmCell, ModelKind, RNNModel, RnnCell, RnnConfig};
 use crate::predict::{predict_streaming, predict_with, Sampler};
@@ -117,6 +118,16 @@ impl AnyModel {
         sampler: &Sampler,
     ) -> Result<String> {
         with_model!(self, m => predict_with(prefix, num_chars, m, vocab, sampler))
+    }
+
+    /// [`gradient_through_time`] with whichever model this is.
+    pub fn gradient_through_time(
+        &mut self,
+        vocab: &Vocab,
+        text: &str,
+        loss_at: LossAt,
+    ) -> Result<GradientThroughTime> {
+        with_model!(self, m => gradient_through_time(m, vocab, text, loss_at))
     }
 
     /// [`predict_streaming`]: each character to `emit` as it is chosen.

@@ -30,11 +30,39 @@ fn points(history: &History, value: impl Fn(&EpochRecord) -> Option<f64>) -> Vec
         .collect()
 }
 
-/// Tick labels without float noise: `1`, `2.5`, `100`, `1000`.
+/// Tick labels without float noise: `1`, `2.5`, `100`, `1000`; below 0.001 or from
+/// 100,000 up, powers of ten as `1e-6`, `1e5`.
 fn tick_label(v: &f64) -> String {
+    if *v != 0.0 && !(1e-3..1e5).contains(&v.abs()) {
+        let exponent = v.log10().round();
+        let mantissa = v / 10f64.powf(exponent);
+        return if (mantissa - 1.0).abs() < 1e-9 {
+            format!("1e{exponent}")
+        } else {
+            format!("{mantissa:.1}e{exponent}")
+        };
+    }
     let s = format!("{v:.3}");
     let s = s.trim_end_matches('0').trim_end_matches('.');
     s.to_string()
+}
+
+/// Ticks of a log axis: 1-2-5 within a few decades ([`ticks_1_2_5`]); over more, one
+/// power of ten every `step` decades so that at most about ten are drawn.
+fn log_ticks(lo: f64, hi: f64) -> Vec<f64> {
+    let decades = (hi / lo).log10();
+    if decades <= 4.0 {
+        return ticks_1_2_5(lo, hi);
+    }
+    let step = (decades / 10.0).ceil().max(1.0);
+    let first = (lo.log10() / step).ceil() * step;
+    let mut ticks = Vec::new();
+    let mut e = first;
+    while e <= hi.log10() {
+        ticks.push(10f64.powf(e));
+        e += step;
+    }
+    ticks
 }
 
 /// Log-axis ticks 1, 2, 5, 10, 20, 50, ... (times powers of ten) within `lo..=hi`.
@@ -65,7 +93,7 @@ fn ticks_1_2_5(lo: f64, hi: f64) -> Vec<f64> {
     ticks
 }
 
-/// Draws everything into `svg`; errors are plotters' messages.
+/// Draws the perplexity curves of `series` (and their held-out curves) as a [`Chart`].
 pub(super) fn draw<DB: DrawingBackend>(
     root: DrawingArea<DB, Shift>,
     series: &[(&str, &History)],
@@ -74,44 +102,106 @@ where
     DB::ErrorType: 'static,
 {
     // Each history's training curve, and its held-out curve when it has one.
-    let mut lines: Vec<(String, Vec<(f64, f64)>)> = Vec::new();
+    let mut lines: Vec<Line> = Vec::new();
     let mut held_out = false;
     for (label, h) in series {
-        lines.push((label.to_string(), points(h, |r| Some(r.perplexity))));
+        lines.push(Line::new(
+            label.to_string(),
+            points(h, |r| Some(r.perplexity)),
+        ));
         let valid = points(h, |r| r.valid_perplexity);
         if !valid.is_empty() {
             held_out = true;
-            lines.push((format!("{label} (held out)"), valid));
+            lines.push(Line::new(format!("{label} (held out)"), valid));
         }
     }
-    let all = lines.iter().flat_map(|(_, p)| p.iter());
-    let (max_epoch, lo, hi) = all.fold((0.0f64, f64::INFINITY, 0.0f64), |(e, lo, hi), &(x, y)| {
+    let chart = Chart {
+        title: PLOT_TITLE,
+        x_desc: "epoch",
+        y_desc: "perplexity (log scale)",
+        lines,
+        // Training curves fall, leaving the upper right empty; held-out curves rise there,
+        // leaving the lower left.
+        legend: if held_out {
+            SeriesLabelPosition::LowerLeft
+        } else {
+            SeriesLabelPosition::UpperRight
+        },
+        empty_y: (1.0, 10.0),
+    };
+    draw_chart(root, &chart)
+}
+
+/// One line of a [`Chart`]: its legend label and its points.
+pub(crate) struct Line {
+    pub label: String,
+    pub points: Vec<(f64, f64)>,
+    /// Drawn thin and dashed-looking (a light colour), for reference lines such as a threshold.
+    pub reference: bool,
+}
+
+impl Line {
+    /// A curve of the next colour.
+    pub fn new(label: String, points: Vec<(f64, f64)>) -> Line {
+        Line {
+            label,
+            points,
+            reference: false,
+        }
+    }
+}
+
+/// Lines over a linear x axis and a logarithmic y axis.
+pub(crate) struct Chart<'a> {
+    pub title: &'a str,
+    pub x_desc: &'a str,
+    pub y_desc: &'a str,
+    pub lines: Vec<Line>,
+    pub legend: SeriesLabelPosition,
+    /// The y range drawn when no line has a positive finite point.
+    pub empty_y: (f64, f64),
+}
+
+/// Draws `chart` into `root`; errors are plotters' messages. Both axes cover all lines;
+/// points whose y is not a finite positive number are left out.
+pub(crate) fn draw_chart<DB: DrawingBackend>(
+    root: DrawingArea<DB, Shift>,
+    chart: &Chart<'_>,
+) -> std::result::Result<(), String>
+where
+    DB::ErrorType: 'static,
+{
+    let usable = |p: &&(f64, f64)| p.1.is_finite() && p.1 > 0.0 && p.0.is_finite();
+    let all = chart
+        .lines
+        .iter()
+        .flat_map(|l| l.points.iter().filter(usable));
+    let (max_x, lo, hi) = all.fold((0.0f64, f64::INFINITY, 0.0f64), |(e, lo, hi), &(x, y)| {
         (e.max(x), lo.min(y), hi.max(y))
     });
     let (lo, hi) = if hi > 0.0 {
         // Some air above and below the curves, in log terms.
         (lo / 1.2, hi * 1.2)
     } else {
-        (1.0, 10.0)
+        chart.empty_y
     };
-    let max_epoch = max_epoch.max(1.0);
+    let max_x = max_x.max(1.0);
 
     let err = |e: &dyn fmt::Display| e.to_string();
     root.fill(&WHITE).map_err(|e| err(&e))?;
-    let mut chart = ChartBuilder::on(&root)
-        .caption(PLOT_TITLE, ("sans-serif", 22))
+    let mut plot = ChartBuilder::on(&root)
+        .caption(chart.title, ("sans-serif", 22))
         .margin(16)
         .x_label_area_size(44)
         .y_label_area_size(64)
         .build_cartesian_2d(
-            0.0..max_epoch,
-            (lo..hi).log_scale().with_key_points(ticks_1_2_5(lo, hi)),
+            0.0..max_x,
+            (lo..hi).log_scale().with_key_points(log_ticks(lo, hi)),
         )
         .map_err(|e| err(&e))?;
-    chart
-        .configure_mesh()
-        .x_desc("epoch")
-        .y_desc("perplexity (log scale)")
+    plot.configure_mesh()
+        .x_desc(chart.x_desc)
+        .y_desc(chart.y_desc)
         .x_label_formatter(&tick_label)
         .y_label_formatter(&|v| tick_label(v))
         .axis_desc_style(("sans-serif", 16))
@@ -121,26 +211,25 @@ where
         .bold_line_style(RGBColor(205, 205, 205))
         .draw()
         .map_err(|e| err(&e))?;
-    for (i, (label, pts)) in lines.into_iter().enumerate() {
-        let color = COLORS[i % COLORS.len()];
-        chart
-            .draw_series(LineSeries::new(pts, color.stroke_width(2)))
+    let mut next_color = 0;
+    for line in &chart.lines {
+        let (color, width) = if line.reference {
+            (RGBColor(90, 90, 90), 1)
+        } else {
+            next_color += 1;
+            (COLORS[(next_color - 1) % COLORS.len()], 2)
+        };
+        let pts: Vec<(f64, f64)> = line.points.iter().filter(usable).copied().collect();
+        plot.draw_series(LineSeries::new(pts, color.stroke_width(width)))
             .map_err(|e| err(&e))?
-            .label(label)
+            .label(line.label.clone())
             .legend(move |(x, y)| {
-                PathElement::new(vec![(x, y), (x + 24, y)], color.stroke_width(2))
+                PathElement::new(vec![(x, y), (x + 24, y)], color.stroke_width(width))
             });
     }
-    if !series.is_empty() {
-        chart
-            .configure_series_labels()
-            // Training curves fall, leaving the upper right empty; held-out curves
-            // rise there, leaving the lower left.
-            .position(if held_out {
-                SeriesLabelPosition::LowerLeft
-            } else {
-                SeriesLabelPosition::UpperRight
-            })
+    if !chart.lines.is_empty() {
+        plot.configure_series_labels()
+            .position(chart.legend.clone())
             .label_font(("sans-serif", 15))
             .background_style(WHITE.mix(0.85))
             .border_style(RGBColor(160, 160, 160))

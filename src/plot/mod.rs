@@ -48,7 +48,7 @@ use plotters::prelude::*;
 use std::fmt;
 use std::path::Path;
 
-mod draw;
+pub(crate) mod draw;
 #[cfg(feature = "png")]
 mod png;
 
@@ -109,6 +109,20 @@ pub fn perplexity_svg(series: &[(&str, &History)]) -> Result<String> {
     Ok(svg)
 }
 
+/// Draws `chart` as an SVG document; `what` names it in an error.
+pub(crate) fn chart_svg(chart: &draw::Chart<'_>, what: &str) -> Result<String> {
+    let failed = |message: String| Error::Io {
+        path: format!("<{what}>").into(),
+        source: std::io::Error::other(message),
+    };
+    #[cfg(feature = "png")]
+    png::register_font().map_err(failed)?;
+    let mut svg = String::new();
+    let root = SVGBackend::with_string(&mut svg, PLOT_SIZE).into_drawing_area();
+    draw::draw_chart(root, chart).map_err(failed)?;
+    Ok(svg)
+}
+
 /// Writes [`perplexity_svg`] to `path` atomically (a temporary file in the
 /// same folder, then a rename), creating the folder if needed.
 ///
@@ -126,9 +140,9 @@ pub fn save_perplexity_svg(path: impl AsRef<Path>, series: &[(&str, &History)]) 
     crate::io::write_atomic(path.as_ref(), svg.as_bytes())
 }
 
-/// A drawn perplexity plot that owns its SVG, so it can live in a notebook
-/// variable. In an evcxr Jupyter notebook a cell ending with a
-/// `PerplexityPlot` shows the figure inline ([`PerplexityPlot::evcxr_display`]).
+/// A drawn figure that owns its SVG, so it can live in a notebook variable: the
+/// perplexity curves here, the views of [`crate::inspect`]. In an evcxr Jupyter notebook a
+/// cell ending with a `Figure` shows it inline ([`Figure::evcxr_display`]).
 ///
 /// ```
 /// use d2l_rnn::plot::PerplexityPlot;
@@ -137,20 +151,28 @@ pub fn save_perplexity_svg(path: impl AsRef<Path>, series: &[(&str, &History)]) 
 ///                                EpochRecord { epoch: 2, perplexity: 300.0, seconds: 0.1, ..Default::default() }], samples: vec![] };
 /// let plot = PerplexityPlot::new(&[("random", &h)])?;
 /// assert!(plot.svg().starts_with("<svg"));
-/// assert_eq!(format!("{plot:?}"), format!("PerplexityPlot {{ svg: {} bytes }}", plot.svg().len()));
+/// assert_eq!(format!("{plot:?}"), format!("Figure {{ svg: {} bytes }}", plot.svg().len()));
 /// # Ok::<(), d2l_rnn::Error>(())
 /// ```
 #[derive(Clone, PartialEq, Eq)]
-pub struct PerplexityPlot {
+pub struct Figure {
     svg: String,
 }
 
-impl PerplexityPlot {
+/// The perplexity curves' figure: [`PerplexityPlot::new`] draws them.
+pub type PerplexityPlot = Figure;
+
+impl Figure {
     /// Draws `series` as [`perplexity_svg`] does.
     pub fn new(series: &[(&str, &History)]) -> Result<Self> {
-        Ok(PerplexityPlot {
+        Ok(Figure {
             svg: perplexity_svg(series)?,
         })
+    }
+
+    /// A figure holding `svg`.
+    pub(crate) fn from_svg(svg: String) -> Self {
+        Figure { svg }
     }
 
     /// The SVG document.
@@ -168,14 +190,14 @@ impl PerplexityPlot {
         crate::io::write_atomic(path.as_ref(), self.svg.as_bytes())
     }
 
-    /// Shows the plot inline in an evcxr Jupyter notebook, through
+    /// Shows the figure inline in an evcxr Jupyter notebook, through
     /// `evcxr_runtime`: `EVCXR_BEGIN_CONTENT image/svg+xml`, the SVG and
     /// `EVCXR_END_CONTENT` in one `println!`.
     pub fn evcxr_display(&self) {
         evcxr_runtime::mime_type("image/svg+xml").text(self.svg.trim_end());
     }
 
-    /// What [`PerplexityPlot::evcxr_display`] prints.
+    /// What [`Figure::evcxr_display`] prints.
     ///
     /// ```
     /// let plot = d2l_rnn::plot::PerplexityPlot::new(&[])?;
@@ -192,15 +214,15 @@ impl PerplexityPlot {
     }
 }
 
-impl evcxr_runtime::Display for PerplexityPlot {
+impl evcxr_runtime::Display for Figure {
     fn evcxr_display(&self) {
-        PerplexityPlot::evcxr_display(self)
+        Figure::evcxr_display(self)
     }
 }
 
-impl fmt::Debug for PerplexityPlot {
+impl fmt::Debug for Figure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "PerplexityPlot {{ svg: {} bytes }}", self.svg.len())
+        write!(f, "Figure {{ svg: {} bytes }}", self.svg.len())
     }
 }
 
@@ -217,9 +239,7 @@ impl fmt::Debug for PerplexityPlot {
 /// assert!(svg.contains("\nrandom\n</text>") && svg.contains("\nconsecutive\n</text>"));
 /// ```
 pub fn plot_histories(series: &[(&str, &History)]) -> PerplexityPlot {
-    PerplexityPlot::new(series).unwrap_or_else(|e| PerplexityPlot {
-        svg: error_svg(&e.to_string()),
-    })
+    PerplexityPlot::new(series).unwrap_or_else(|e| Figure::from_svg(error_svg(&e.to_string())))
 }
 
 impl History {
@@ -248,7 +268,7 @@ impl evcxr_runtime::Display for History {
 }
 
 /// A minimal SVG holding one line of text.
-fn error_svg(message: &str) -> String {
+pub(crate) fn error_svg(message: &str) -> String {
     let escaped = message
         .replace('&', "&amp;")
         .replace('<', "&lt;")

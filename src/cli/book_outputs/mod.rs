@@ -6,6 +6,7 @@
 mod cells;
 mod compare;
 mod figures;
+mod inside;
 
 use super::train::{run_train, Engine, TrainOptions};
 use compare::compare_dirs;
@@ -187,13 +188,15 @@ fn training_outputs(dir: &Path, check: bool) -> Result<bool> {
     })?;
     let mut histories = Vec::new();
     let mut figures = Figures::new();
-    let checkpoint = out.join(format!("{TEMPERATURE_RUN}.safetensors"));
+    let checkpoint = |name: &str| out.join(format!("{name}.safetensors"));
+    let keeps_model =
+        |name: &str| name == TEMPERATURE_RUN || inside::TRAINED.iter().any(|(n, _)| *n == name);
     for (i, r) in RUNS.iter().enumerate() {
         println!("\n# [{}/{}] {}", i + 1, RUNS.len() + 1, r.label);
         let json = out.join(format!("{}.json", r.name));
         let mut o = options(r, json.clone());
-        if r.name == TEMPERATURE_RUN {
-            o.save = Some(checkpoint.clone());
+        if keeps_model(r.name) {
+            o.save = Some(checkpoint(r.name));
         }
         run_train(o)?;
         let history: History = read_json(&json)?;
@@ -206,13 +209,16 @@ fn training_outputs(dir: &Path, check: bool) -> Result<bool> {
     }
     let corpus = d2l_rnn::data::load_data_jay_lyrics()?;
     let texts = temperature_texts(
-        &checkpoint,
+        &checkpoint(TEMPERATURE_RUN),
         &["分开", "不分开"],
         &corpus.corpus_indices,
         &mut figures,
         TEMPERATURE_RUN,
     )?;
-    let _ = std::fs::remove_file(&checkpoint);
+    inside::inside_outputs(&out, &corpus, checkpoint, &histories[1], &mut figures)?;
+    for r in RUNS.iter().filter(|r| keeps_model(r.name)) {
+        let _ = std::fs::remove_file(checkpoint(r.name));
+    }
     write(
         &out.join(format!("{TEMPERATURE_RUN}-temperature.txt")),
         &texts,
@@ -235,6 +241,7 @@ fn training_outputs(dir: &Path, check: bool) -> Result<bool> {
             figures.insert("rnn-heldout.heldout_perplexity".into(), valid);
         }
     }
+    inside::clipping_runs(&out, &mut figures)?;
     write(&out.join("figures.json"), &figures::to_json(&figures))?;
     write(&out.join("results.md"), &results_table(&histories))?;
     let all: Vec<(&str, &History)> = RUNS.iter().map(|r| r.label).zip(&histories).collect();
@@ -255,6 +262,11 @@ fn training_outputs(dir: &Path, check: bool) -> Result<bool> {
         [
             "rnn-heldout.json",
             "gru-concise-temperature.txt",
+            "gradient-fresh.svg",
+            "gradient-trained.svg",
+            "gradient.json",
+            "rnn-clip1.json",
+            "clipping.svg",
             "figures.json",
             "results.md",
             "perplexity-all.svg",
