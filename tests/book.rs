@@ -181,9 +181,10 @@ fn the_code_the_gradient_tables_quote_is_in_the_readable_models() {
 /// Decimal numbers the prose may write out: settings, the section's printed figures, the
 /// bounds the tests assert. Anything a run of ours produced is a `{{#ppl …}}` or `{{#fig …}}`
 /// placeholder (book/figures), filled from `book/src/generated/` when the book is built.
-const TYPED_NUMBERS: [&str; 16] = [
+const TYPED_NUMBERS: [&str; 17] = [
     "0.01", "0.001", "0.9", "0.999", "1e-8", // the section's hyperparameters, Adam's defaults
     "0.5", "1.001", // the gradient check's weight scale and its self-test factor
+    "1.5",   // with 0.5, a temperature the sampling comparison uses
     "1.296450", "1.166600", "1.020480", "1.02", // the section's printed perplexities
     "0.05", // how close to the section the cells assert we are
     "1e-4", "1e-10", "1e-12", "1e-15", // the tests' bounds and the order of f64 rounding

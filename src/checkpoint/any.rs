@@ -7,7 +7,10 @@ use super::state::{read_training_state, TrainingState};
 use crate::data::Vocab;
 use crate::error::Result;
 use crate::fast::{GruFast, LstmFast, RnnFast};
-use crate::inspect::{gradient_through_time, GradientThroughTime, LossAt};
+use crate::inspect::{
+    gradient_through_time, read_units, temperatures, GradientThroughTime, LossAt, Temperatures,
+    UnitReading,
+};
 use crate::model::{Parameters, RecurrentModel};
 use crate::nn::{GruCell, LstmCell, ModelKind, RNNModel, RnnCell, RnnConfig};
 use crate::predict::{predict_streaming, predict_with, Sampler};
@@ -128,6 +131,23 @@ impl AnyModel {
         loss_at: LossAt,
     ) -> Result<GradientThroughTime> {
         with_model!(self, m => gradient_through_time(m, vocab, text, loss_at))
+    }
+
+    /// [`read_units`] with whichever model this is.
+    pub fn read_units(&mut self, vocab: &Vocab, text: &str) -> Result<UnitReading> {
+        with_model!(self, m => read_units(m, vocab, text))
+    }
+
+    /// [`temperatures`] with whichever model this is.
+    pub fn temperatures(
+        &mut self,
+        vocab: &Vocab,
+        prefix: &str,
+        num_chars: usize,
+        temperatures_: &[f64],
+        seed: u64,
+    ) -> Result<Temperatures> {
+        with_model!(self, m => temperatures(m, vocab, prefix, num_chars, temperatures_, seed))
     }
 
     /// [`predict_streaming`]: each character to `emit` as it is chosen.

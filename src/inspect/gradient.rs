@@ -1,6 +1,7 @@
 //! Gradient through time: how strongly the loss at the end of a text depends on the
 //! hidden state of each earlier step.
 
+use super::units::last_layer;
 use crate::data::Vocab;
 use crate::error::{Error, Result};
 use crate::fast::FastReal;
@@ -9,7 +10,7 @@ use crate::model::{Parameters, RecurrentModelExt};
 use crate::plot::draw::{Chart, Line};
 use crate::plot::{chart_svg, error_svg, Figure};
 use ndarray::{s, Array2};
-use num_traits::{FromPrimitive, ToPrimitive};
+use num_traits::ToPrimitive;
 use plotters::prelude::SeriesLabelPosition;
 use serde::Serialize;
 
@@ -24,16 +25,14 @@ pub enum LossAt {
     Mean,
 }
 
-/// \\(\\|\partial L / \partial H_t\\|\\) for \\(t = 0, \dots, T-1\\): the norm of the total
-/// derivative of the loss with respect to the hidden state after \\(t\\) characters
-/// (\\(H_0 = 0\\), the state before the first). For an LSTM it is \\(H_t\\), not \\(C_t\\);
-/// for a concise model the last layer's \\(H_t\\). \\(H_T\\) is left out: it reaches only
-/// the output layer.
+/// \\(\\|\partial L / \partial H_t\\|\\) for \\(t = 1, \dots, T\\): the norm of the total
+/// derivative of the loss with respect to the hidden state after \\(t\\) characters. For an
+/// LSTM it is \\(H_t\\), not \\(C_t\\); for a concise model the last layer's \\(H_t\\).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct GradientThroughTime {
     /// The loss the derivatives are of.
     pub loss_at: LossAt,
-    /// `norms[t]` \\(= \\|\partial L / \partial H_t\\|_2\\), `T` entries.
+    /// `norms[t - 1]` \\(= \\|\partial L / \partial H_t\\|_2\\), `T` entries in step order.
     pub norms: Vec<f64>,
 }
 
@@ -41,11 +40,11 @@ pub struct GradientThroughTime {
 /// the inputs are its characters but the last, the targets the characters after them, the
 /// state starts at zero.
 ///
-/// \\(\partial L / \partial H_t\\) is the gradient of the initial state of the same loss
-/// restricted to steps \\(t+1, \dots, T\\), run from \\(H_t\\) (the steps before \\(t\\) do
-/// not depend on \\(H_t\\)): each \\(t\\) is one forward and backward pass of the model's own
-/// hand-written BPTT, \\(T\\) passes in all. Errors when `text` has fewer than two
-/// characters or one outside `vocab`.
+/// \\(H_t\\) reaches the loss two ways: through its own prediction \\(O_t\\) (the output
+/// layer's weights carry \\(\partial L / \partial O_t\\) back), and through the steps after
+/// it, whose part is the initial-state gradient of those steps run from \\(H_t\\) with the same
+/// \\(\partial L / \partial O\\) rows: the model's own hand-written BPTT, one pass per \\(t\\).
+/// Errors when `text` has fewer than two characters or one outside `vocab`.
 ///
 /// ```
 /// use d2l_rnn::data::Vocab;
@@ -54,7 +53,7 @@ pub struct GradientThroughTime {
 /// let vocab = Vocab::from_text("abcd");
 /// let mut model = RnnScratch::new(get_params(vocab.len(), 16, 0));
 /// let g = gradient_through_time(&mut model, &vocab, "abcdabcdab", LossAt::Last)?;
-/// assert_eq!(g.norms.len(), 9);                            // H_0 … H_8 for 9 predictions
+/// assert_eq!(g.norms.len(), 9);                            // H_1 … H_9 for 9 predictions
 /// // Weights of size 0.01: every step back multiplies by about 0.01·√16 = 0.04.
 /// assert!(g.norms.windows(2).all(|w| w[0] < w[1] * 0.2));
 /// let err = gradient_through_time(&mut model, &vocab, "a", LossAt::Mean).unwrap_err();
@@ -83,53 +82,63 @@ where
     let row = |range: std::ops::Range<usize>| {
         Array2::from_shape_vec((1, range.len()), indices[range].to_vec()).unwrap_or_default()
     };
-    // H_0, …, H_{T-1}: the state before each step.
-    let mut states = Vec::with_capacity(steps);
+    let w_out = output_weights(model).ok_or_else(|| Error::InvalidArgument {
+        name: "model",
+        value: "its parameters".into(),
+        hint: "the gradient view needs an output layer named W_hq or dense.weight".into(),
+    })?;
+    // dL/dO for every row, from one pass over the whole text.
     let mut state = model.begin_state(1);
-    for t in 0..steps {
-        states.push(state.clone());
-        model.advance(row(t..t + 1).view(), &mut state);
+    let logits = model.forward(row(0..steps).view(), &mut state).to_owned();
+    let mut d_out = Array2::zeros(logits.dim());
+    let y = row(1..steps + 1);
+    match loss_at {
+        LossAt::Last => {
+            softmax_cross_entropy(
+                logits.slice(s![steps - 1.., ..]),
+                y.slice(s![.., steps - 1..]),
+                d_out.slice_mut(s![steps - 1.., ..]),
+            );
+        }
+        LossAt::Mean => {
+            softmax_cross_entropy(logits.view(), y.view(), d_out.view_mut());
+        }
     }
     let mut norms = Vec::with_capacity(steps);
-    for (t, start) in states.into_iter().enumerate() {
-        let (x, y) = (row(t..steps), row(t + 1..steps + 1));
-        let mut state = start;
-        let logits = model.forward(x.view(), &mut state).to_owned();
-        let mut d_logits = Array2::zeros(logits.dim());
-        let rows = logits.nrows();
-        match loss_at {
-            LossAt::Last => {
-                softmax_cross_entropy(
-                    logits.slice(s![rows - 1.., ..]),
-                    y.slice(s![.., rows - 1..]),
-                    d_logits.slice_mut(s![rows - 1.., ..]),
-                );
-            }
-            LossAt::Mean => {
-                softmax_cross_entropy(logits.view(), y.view(), d_logits.view_mut());
-                // The suffix's mean is over its rows; the loss's over all `steps`.
-                let share = M::Elem::from_f64(rows as f64 / steps as f64)
-                    .unwrap_or_else(num_traits::One::one);
-                d_logits.mapv_inplace(|d| d * share);
+    let mut state = model.begin_state(1);
+    for t in 1..=steps {
+        model.advance(row(t - 1..t).view(), &mut state); // now H_t
+        let d_row: Vec<f64> = d_out
+            .row(t - 1)
+            .iter()
+            .map(|v| v.to_f64().unwrap_or(f64::NAN))
+            .collect();
+        let mut grad: Vec<f64> = (0..w_out.ncols())
+            .map(|j| d_row.iter().zip(w_out.column(j)).map(|(d, w)| d * w).sum())
+            .collect();
+        if t < steps {
+            let mut from_t = state.clone();
+            let _ = model.forward(row(t..steps).view(), &mut from_t);
+            model.backward(d_out.slice(s![t.., ..]));
+            for (g, s) in grad.iter_mut().zip(last_layer(&model.state_grad())) {
+                *g += s;
             }
         }
-        model.backward(d_logits.view());
-        norms.push(last_layer_norm(&model.state_grad()));
+        norms.push(grad.iter().map(|g| g * g).sum::<f64>().sqrt());
     }
     Ok(GradientThroughTime { loss_at, norms })
 }
 
-/// The norm of the last row of the state's `H`: the one sequence's hidden vector, of the
-/// last layer for a stacked state.
-fn last_layer_norm<A: ToPrimitive + Copy, S: Parameters<A>>(state: &S) -> f64 {
-    let tensors = state.tensors();
-    let Some((_, h)) = tensors.iter().find(|(name, _)| *name == "H") else {
-        return f64::NAN;
-    };
-    let width = h.shape().last().copied().unwrap_or(0);
-    let values: Vec<f64> = h.iter().map(|v| v.to_f64().unwrap_or(f64::NAN)).collect();
-    let last = &values[values.len().saturating_sub(width)..];
-    last.iter().map(|v| v * v).sum::<f64>().sqrt()
+/// The output layer's weights as `(vocab, hidden)`: `W_hq` transposed for the from-scratch
+/// models, `dense.weight` for the concise ones.
+fn output_weights<M: RecurrentModelExt>(model: &M) -> Option<Array2<f64>> {
+    let tensors = model.params().tensors();
+    let (name, w) = tensors
+        .iter()
+        .find(|(n, _)| *n == "W_hq" || *n == "dense.weight")?;
+    let w = w.view().into_dimensionality::<ndarray::Ix2>().ok()?;
+    let w = w.mapv(|v| v.to_f64().unwrap_or(f64::NAN));
+    Some(if *name == "W_hq" { w.t().to_owned() } else { w })
 }
 
 /// Draws `series` (`(label, gradient)` pairs) on one log axis and returns the SVG: x is
@@ -137,7 +146,7 @@ fn last_layer_norm<A: ToPrimitive + Copy, S: Parameters<A>>(state: &S) -> f64 {
 ///
 /// ```
 /// use d2l_rnn::inspect::{gradient_svg, GradientThroughTime, LossAt};
-/// let g = GradientThroughTime { loss_at: LossAt::Last, norms: vec![1e-12, 1e-8, 1e-4, 1.0] };
+/// let g = GradientThroughTime { loss_at: LossAt::Last, norms: vec![1e-12, 1e-8, 1e-4, 1.0] }; // H_1 … H_4
 /// let svg = gradient_svg(&[("RNN", &g)])?;
 /// for text in ["RNN", "Gradient through time", "1e-8", "1e-4"] {
 ///     assert!(svg.contains(&format!("\n{text}\n</text>")), "missing {text}");

@@ -24,10 +24,13 @@ pub const TRAINED: [(&str, &str); 3] = [
 /// Characters of the lyrics the gradient is measured on (the first ones of the corpus).
 pub const PASSAGE_LEN: usize = 50;
 
-/// Writes `gradient-fresh.svg`, `gradient-trained.svg`, `gradient.json` and
-/// `clipping.svg` into `out`, and under `gradient.{fresh,trained}.{rnn,gru,lstm}.decades`
-/// how many powers of ten the norm falls from the last state back to the first.
-/// `checkpoint(name)` is where the run `name` of [`TRAINED`] saved its model.
+/// Writes into `out`: `gradient-fresh.svg`, `gradient-trained.svg`, `gradient.json`,
+/// `clipping.svg`, `units.html` (the trained RNN's three most varying units on the passage)
+/// and `temperatures.html` (it continues 分开 at 0, 0.5, 1 and 1.5); into `figures`, how
+/// many powers of ten the gradient's norm falls from the last state back to the first
+/// (`gradient.{fresh,trained}.{rnn,gru,lstm}.decades`) and each continuation's perplexity
+/// (`temperature.T.perplexity`). `checkpoint(name)` is where the run `name` of [`TRAINED`]
+/// saved its model.
 pub fn inside_outputs(
     out: &Path,
     corpus: &Corpus,
@@ -70,6 +73,24 @@ pub fn inside_outputs(
                 figures.insert(key, (last / first).log10());
             }
         }
+    }
+    let (mut rnn, vocab) = load_any(&checkpoint(TRAINED[0].0))?;
+    let reading = rnn.read_units(&vocab, &passage)?;
+    let units = reading.units_by_variance(3);
+    super::write(
+        &out.join("units.html"),
+        &format!("{}\n", reading.html(&units).fragment()),
+    )?;
+    let temps = rnn.temperatures(&vocab, "分开", 50, &[0.0, 0.5, 1.0, 1.5], 0)?;
+    super::write(
+        &out.join("temperatures.html"),
+        &format!("{}\n", temps.html().fragment()),
+    )?;
+    for s in &temps.samples {
+        figures.insert(
+            format!("temperature.{}.perplexity", s.temperature),
+            s.perplexity,
+        );
     }
     let record = json!({
         "text": passage,

@@ -265,6 +265,8 @@ fn training_outputs(dir: &Path, check: bool) -> Result<bool> {
             "gradient-fresh.svg",
             "gradient-trained.svg",
             "gradient.json",
+            "units.html",
+            "temperatures.html",
             "rnn-clip1.json",
             "clipping.svg",
             "figures.json",
