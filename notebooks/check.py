@@ -101,7 +101,16 @@ def run(path, update):
     try:
         client.execute()
     except CellExecutionError as e:
-        print(f"{path.name}: a cell failed:\n{e}\n{e.ename}: {e.evalue}")
+        # The kernel's message (a compile error's span and note) is in the failed cell's
+        # traceback, coloured for a terminal: show it plainly.
+        details = "\n".join(
+            re.sub(r"\x1b\[[0-9;]*m", "", line)
+            for cell in fresh.cells
+            for output in cell.get("outputs", [])
+            if output.get("output_type") == "error"
+            for line in output.get("traceback", [])
+        )
+        print(f"{path.name}: a cell failed:\n{e}\n{e.ename}: {e.evalue}\n{details}")
         return False
     seconds = time.time() - start
     print(f"{path.name}: executed in {seconds:.0f} s")

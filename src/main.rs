@@ -7,6 +7,8 @@
 //!   from-scratch RNN with SGD; concise models train with Adam).
 //! - `d2l-rnn generate --load FILE --prefix 分开 --len 50`: text from any
 //!   checkpoint, greedy by default; `--temperature`, `--top-k` and `--seed` sample.
+//! - `d2l-rnn inspect gradients|clipping|units|temperature [--load FILE]`: the views
+//!   inside a network, printed and saved as JSON, SVG or HTML.
 //! - `d2l-rnn book-outputs [--check]`: the book's training logs, tables and curves.
 //! - `d2l-rnn book-runner`: runs the book's cells for its Run buttons (127.0.0.1:3001).
 
@@ -43,6 +45,8 @@ enum Command {
     Train(Box<TrainArgs>),
     /// Write text from a saved checkpoint (any model kind).
     Generate(GenerateArgs),
+    /// Look inside a model: gradients through time, what clipping met, what hidden units read, temperature.
+    Inspect(Box<cli::inspect::InspectArgs>),
     /// Train every model the book shows and write its logs, table and curves (about 5 minutes).
     BookOutputs(BookOutputsArgs),
     /// Run the book's Rust cells for the Run buttons of `mdbook serve book` (listens on 127.0.0.1 only).
@@ -209,6 +213,7 @@ fn main() {
         None => run_section(),
         Some(Command::Train(args)) => run_train(*args),
         Some(Command::Generate(args)) => run_generate(args),
+        Some(Command::Inspect(args)) => cli::inspect::inspect(*args),
         Some(Command::BookOutputs(args)) => run_book_outputs(args),
         Some(Command::BookRunner(a)) => {
             cli::book_runner::book_runner(cli::book_runner::RunnerOptions {

@@ -316,3 +316,53 @@ fn truncated_or_foreign_checkpoints_are_errors() {
     let err = load_rnn_scratch(&missing).unwrap_err().to_string();
     assert!(err.contains("missing.safetensors"), "{err}");
 }
+
+/// One mini-batch per epoch (12 characters, 2 rows of 6, 5 steps): the epoch's record is
+/// that batch's gradient norm, computed here by hand from the same model, and the batch
+/// counts as clipped exactly when the norm is above the threshold.
+#[test]
+fn the_clipping_record_is_the_batch_norm_and_counts_clipped_batches() {
+    use d2l_rnn::loss::softmax_cross_entropy;
+    use d2l_rnn::model::RecurrentModel;
+    use d2l_rnn::optim::grad_clipping;
+    use ndarray::{Array2, ArrayView2};
+    let corpus = Corpus::from_text("abcdefabcdfe");
+    let model = RnnFast::init(corpus.vocab_size(), 8, 3);
+    let rows = |start: usize| -> Array2<usize> {
+        let i = &corpus.corpus_indices;
+        Array2::from_shape_fn((2, 5), |(r, t)| i[r * 6 + start + t])
+    };
+    let (x, y) = (rows(0), rows(1));
+    let mut by_hand = model.clone();
+    let mut state = by_hand.begin_state(2);
+    let logits = by_hand.forward(x.view(), &mut state).to_owned();
+    let mut d = Array2::zeros(logits.dim());
+    softmax_cross_entropy(logits.view(), y.view(), d.view_mut());
+    by_hand.backward(ArrayView2::from(&d));
+    let norm = grad_clipping(by_hand.params_and_grads().1, f64::INFINITY);
+    assert!(norm > 0.0);
+    for (theta, share) in [(norm * 1.001, 0.0), (norm * 0.999, 1.0)] {
+        let cfg = TrainConfig {
+            num_epochs: 1,
+            num_steps: 5,
+            batch_size: 2,
+            num_hiddens: 8,
+            clipping_theta: theta,
+            prefixes: vec!["a".into()],
+            sampling: Sampling::Consecutive,
+            ..TrainConfig::default()
+        };
+        let mut m = model.clone();
+        let h = train(&mut m, &mut Sgd { lr: 1.0 }, &corpus, &cfg, &mut |_| {}).unwrap();
+        let c = h.epochs[0].clipping.expect("the epoch's clipping record");
+        assert!(
+            (c.grad_norm_max - norm).abs() <= 1e-12 * norm,
+            "{c:?} vs {norm}"
+        );
+        assert_eq!(
+            (c.grad_norm_min, c.grad_norm_median),
+            (c.grad_norm_max, c.grad_norm_max)
+        );
+        assert_eq!(c.clipped_share, share, "theta {theta}");
+    }
+}

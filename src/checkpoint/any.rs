@@ -191,13 +191,16 @@ impl AnyModel {
     /// use d2l_rnn::checkpoint::{load_any, read_checkpoint, AdamState, AnyModel, TrainingState};
     /// use d2l_rnn::data::{Sampling, Vocab};
     /// use d2l_rnn::nn::{Gru, RNNModel, RnnConfig};
+    /// use d2l_rnn::train::{ClipStats, EpochRecord};
     /// let path = std::env::temp_dir().join(format!("d2l-doc-trained-{}.safetensors", std::process::id()));
     /// let vocab = Vocab::from_text("分开不了");
     /// let model = AnyModel::Gru(RNNModel::new(Gru::new(RnnConfig::new(vocab.len(), 3), 0)?, vocab.len(), 0)?);
     /// let moments: Vec<_> = model.tensor_shapes().into_iter().map(ndarray::ArrayD::<f32>::zeros).collect();
     /// let adam = AdamState { step: 7, exp_avg: moments.clone(), exp_avg_sq: moments };
+    /// let history = vec![EpochRecord { epoch: 1, perplexity: 3.5, seconds: 0.25,
+    ///     clipping: ClipStats::from_norms(&[0.02, 0.007], 0.01), ..Default::default() }];
     /// let state = TrainingState { epochs_done: 2, lr: 1e-3, clip: 0.01, batch_size: 32, num_steps: 35,
-    ///     sampling: Sampling::Consecutive, seed: 0, adam: Some(adam) };
+    ///     sampling: Sampling::Consecutive, seed: 0, adam: Some(adam), history };
     /// model.save_trained(&path, &vocab, &state)?;
     /// let (loaded, _) = load_any(&path)?;
     /// let (bytes, info) = read_checkpoint(&path)?;

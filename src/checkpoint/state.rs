@@ -11,6 +11,7 @@ use super::format::{checkpoint_error, OPTIMIZER_PREFIX};
 use crate::data::Sampling;
 use crate::error::Result;
 use crate::model::Parameters;
+use crate::train::EpochRecord;
 use ndarray::{ArrayD, IxDyn};
 use safetensors::tensor::Dtype;
 use safetensors::SafeTensors;
@@ -37,7 +38,7 @@ pub struct AdamState {
 /// use d2l_rnn::checkpoint::TrainingState;
 /// use d2l_rnn::data::Sampling;
 /// let s = TrainingState { epochs_done: 4, lr: 100.0, clip: 0.01, batch_size: 32, num_steps: 35,
-///     sampling: Sampling::Consecutive, seed: 0, adam: None };
+///     sampling: Sampling::Consecutive, seed: 0, adam: None, history: vec![] };
 /// let meta: std::collections::HashMap<String, String> =
 ///     s.metadata().into_iter().map(|(k, v)| (k.to_string(), v)).collect();
 /// assert_eq!(meta["train.epochs"], "4");
@@ -61,6 +62,10 @@ pub struct TrainingState {
     pub seed: u64,
     /// Adam's state, or `None` for SGD (which has none).
     pub adam: Option<AdamState>,
+    /// Every epoch trained so far, earlier runs' first (metadata `train.history`, the
+    /// history JSON's `"epochs"` list): what `inspect clipping` draws from a checkpoint.
+    /// Empty for checkpoints written before it was kept.
+    pub history: Vec<EpochRecord>,
 }
 
 impl TrainingState {
@@ -75,6 +80,10 @@ impl TrainingState {
             ("train.sampling", self.sampling.to_string()),
             ("train.seed", self.seed.to_string()),
         ];
+        if !self.history.is_empty() {
+            let json = serde_json::to_string(&self.history).unwrap_or_default();
+            entries.push(("train.history", json));
+        }
         match &self.adam {
             Some(adam) => {
                 entries.push(("train.optimizer", "adam".into()));
@@ -123,6 +132,15 @@ pub fn read_training_state<P: Parameters<f32>>(
         text.parse()
             .map_err(|_| checkpoint_error(path, format!("metadata {key} = {text:?} is malformed")))
     }
+    let history = match metadata.get("train.history") {
+        None => Vec::new(),
+        Some(json) => serde_json::from_str(json).map_err(|e| {
+            checkpoint_error(
+                path,
+                format!("metadata train.history is not an epoch list: {e}"),
+            )
+        })?,
+    };
     let sampling_text = get("train.sampling")?;
     let sampling: Sampling = parse(path, "train.sampling", sampling_text)?;
     let adam = match get("train.optimizer")?.as_str() {
@@ -149,6 +167,7 @@ pub fn read_training_state<P: Parameters<f32>>(
         sampling,
         seed: parse(path, "train.seed", get("train.seed")?)?,
         adam,
+        history,
     }))
 }
 

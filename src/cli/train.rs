@@ -265,6 +265,12 @@ pub fn run_train(o: TrainOptions) -> Result<()> {
             sampling: cfg.sampling,
             seed: cfg.seed,
             adam,
+            history: saved
+                .map(|s| s.history.clone())
+                .unwrap_or_default()
+                .into_iter()
+                .chain(history.epochs.iter().copied())
+                .collect(),
         };
         model.save_trained(path, &corpus.vocab, &state)?;
         println!(

@@ -59,6 +59,16 @@ pub fn clipping_svg(history: &History, theta: f64) -> Result<String> {
 
 /// [`clipping_svg`] as a [`Figure`] for a notebook cell; a drawing failure becomes a figure
 /// that shows the message.
+///
+/// ```
+/// use d2l_rnn::inspect::plot_clipping;
+/// use d2l_rnn::train::{ClipStats, EpochRecord, History};
+/// let record = EpochRecord { epoch: 1, perplexity: 9.0, clipping: ClipStats::from_norms(&[0.5, 2.0], 1.0),
+///     ..Default::default() };
+/// let fig = plot_clipping(&History { epochs: vec![record], samples: vec![] }, 1.0);
+/// assert!(fig.svg().contains("\ntheta = 1\n</text>"));
+/// assert!(fig.evcxr_content().starts_with("EVCXR_BEGIN_CONTENT image/svg+xml\n<svg"));
+/// ```
 pub fn plot_clipping(history: &History, theta: f64) -> Figure {
     Figure::from_svg(clipping_svg(history, theta).unwrap_or_else(|e| error_svg(&e.to_string())))
 }

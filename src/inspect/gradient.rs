@@ -1,6 +1,7 @@
 //! Gradient through time: how strongly the loss at the end of a text depends on the
 //! hidden state of each earlier step.
 
+use super::text::encode_text;
 use super::units::last_layer;
 use crate::data::Vocab;
 use crate::error::{Error, Result};
@@ -57,7 +58,7 @@ pub struct GradientThroughTime {
 /// // Weights of size 0.01: every step back multiplies by about 0.01·√16 = 0.04.
 /// assert!(g.norms.windows(2).all(|w| w[0] < w[1] * 0.2));
 /// let err = gradient_through_time(&mut model, &vocab, "a", LossAt::Mean).unwrap_err();
-/// assert!(err.to_string().contains("at least two characters"));
+/// assert!(err.to_string().contains("needs at least 2 character(s)"));
 /// # Ok::<(), d2l_rnn::Error>(())
 /// ```
 pub fn gradient_through_time<M>(
@@ -70,14 +71,7 @@ where
     M: RecurrentModelExt,
     M::Elem: FastReal,
 {
-    let indices = vocab.encode(text)?;
-    if indices.len() < 2 {
-        return Err(Error::InvalidArgument {
-            name: "text",
-            value: format!("{text:?}"),
-            hint: "needs at least two characters: one to read and one to predict".into(),
-        });
-    }
+    let indices = encode_text(vocab, text, 2, "one to read and one to predict")?;
     let steps = indices.len() - 1;
     let row = |range: std::ops::Range<usize>| {
         Array2::from_shape_vec((1, range.len()), indices[range].to_vec()).unwrap_or_default()
@@ -161,7 +155,7 @@ pub fn gradient_svg(series: &[(&str, &GradientThroughTime)]) -> Result<String> {
                 .norms
                 .iter()
                 .enumerate()
-                .map(|(t, &n)| (t as f64, n))
+                .map(|(t, &n)| ((t + 1) as f64, n))
                 .collect();
             Line::new(label.to_string(), points)
         })
@@ -179,6 +173,18 @@ pub fn gradient_svg(series: &[(&str, &GradientThroughTime)]) -> Result<String> {
 
 /// [`gradient_svg`] as a [`Figure`] for a notebook cell; a drawing failure becomes a
 /// figure that shows the message.
+///
+/// ```
+/// use d2l_rnn::inspect::{plot_gradients, GradientThroughTime, LossAt};
+/// let rnn = GradientThroughTime { loss_at: LossAt::Last, norms: vec![1e-9, 1e-6, 1e-3, 1.0] };
+/// let gru = GradientThroughTime { loss_at: LossAt::Last, norms: vec![0.1, 0.2, 0.5, 1.0] };
+/// let fig = plot_gradients(&[("RNN", &rnn), ("GRU", &gru)]);
+/// assert!(fig.svg().contains("\nRNN\n</text>") && fig.svg().contains("\nGRU\n</text>"));
+/// # let path = std::env::temp_dir().join("d2l-rnn-gradient-example.svg");
+/// fig.save(&path)?; // or show it: the last expression of a notebook cell
+/// # std::fs::remove_file(&path).ok();
+/// # Ok::<(), d2l_rnn::Error>(())
+/// ```
 pub fn plot_gradients(series: &[(&str, &GradientThroughTime)]) -> Figure {
     Figure::from_svg(gradient_svg(series).unwrap_or_else(|e| error_svg(&e.to_string())))
 }

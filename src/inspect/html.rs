@@ -11,8 +11,11 @@ pub struct Html {
 }
 
 impl Html {
-    pub(crate) fn new(fragment: String) -> Html {
-        Html { fragment }
+    /// Wraps `fragment` (trusted HTML: it is shown as it is).
+    pub fn new(fragment: impl Into<String>) -> Html {
+        Html {
+            fragment: fragment.into(),
+        }
     }
 
     /// The fragment.
@@ -34,9 +37,18 @@ impl Html {
         crate::io::write_atomic(path.as_ref(), self.page().as_bytes())
     }
 
-    /// Shows the fragment in an evcxr notebook cell (`text/html`).
+    /// Shows the fragment in an evcxr notebook cell (`text/html`): prints
+    /// [`Html::evcxr_content`].
     pub fn evcxr_display(&self) {
         evcxr_runtime::mime_type("text/html").text(&self.fragment);
+    }
+
+    /// What [`Html::evcxr_display`] prints: the fragment between evcxr's content markers.
+    pub fn evcxr_content(&self) -> String {
+        format!(
+            "EVCXR_BEGIN_CONTENT text/html\n{}\nEVCXR_END_CONTENT\n",
+            self.fragment
+        )
     }
 }
 

@@ -14,7 +14,9 @@ mod clipping;
 mod gradient;
 mod html;
 mod temperature;
+mod text;
 mod units;
+mod units_draw;
 
 pub use clipping::{clipping_svg, plot_clipping};
 pub use gradient::{

@@ -113,7 +113,64 @@ impl Temperatures {
         ))
     }
 
-    /// Shows [`Temperatures::html`] in an evcxr notebook cell.
+    /// The same table as an SVG document, one line per temperature: `T = …`, the
+    /// perplexity, the text.
+    ///
+    /// ```
+    /// use d2l_rnn::inspect::{TemperatureSample, Temperatures};
+    /// let t = Temperatures { samples: vec![
+    ///     TemperatureSample { temperature: 0.0, text: "分开了".into(), perplexity: 1.25 },
+    ///     TemperatureSample { temperature: 1.5, text: "分开<我".into(), perplexity: 80.0 },
+    /// ] };
+    /// let svg = t.svg();
+    /// assert!(svg.contains(">T = 1.5</text>") && svg.contains(">80.00</text>"));
+    /// assert!(svg.contains(">分开&lt;我</text>")); // the text is escaped
+    /// ```
+    pub fn svg(&self) -> String {
+        let longest = self
+            .samples
+            .iter()
+            .map(|s| s.text.chars().count())
+            .max()
+            .unwrap_or(0);
+        let width = 240.0 + 19.0 * longest as f64;
+        let height = 50.0 + 30.0 * self.samples.len() as f64;
+        let mut out = format!(
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height}\" \
+             viewBox=\"0 0 {width} {height}\" font-family=\"'Noto Sans CJK SC', 'Noto Sans SC', \
+             sans-serif\">\n<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n\
+             <text x=\"12\" y=\"26\" font-size=\"13\" fill=\"#444\">temperature</text>\n\
+             <text x=\"110\" y=\"26\" font-size=\"13\" fill=\"#444\">perplexity</text>\n\
+             <text x=\"230\" y=\"26\" font-size=\"13\" fill=\"#444\">text (perplexity: under the \
+             model, of the written characters)</text>\n"
+        );
+        for (i, s) in self.samples.iter().enumerate() {
+            let y = 56.0 + 30.0 * i as f64;
+            out.push_str(&format!(
+                "<text x=\"12\" y=\"{y}\" font-size=\"15\">T = {}</text>\n\
+                 <text x=\"110\" y=\"{y}\" font-size=\"15\">{:.2}</text>\n\
+                 <text x=\"230\" y=\"{y}\" font-size=\"18\">{}</text>\n",
+                s.temperature,
+                s.perplexity,
+                escape(&s.text)
+            ));
+        }
+        out.push_str("</svg>\n");
+        out
+    }
+
+    /// Shows [`Temperatures::html`] in an evcxr notebook cell: prints what
+    /// [`crate::inspect::Html::evcxr_content`] gives for it.
+    ///
+    /// ```
+    /// use d2l_rnn::inspect::{TemperatureSample, Temperatures};
+    /// let t = Temperatures { samples: vec![
+    ///     TemperatureSample { temperature: 0.5, text: "分开".into(), perplexity: 1.0 }] };
+    /// let shown = t.html().evcxr_content();
+    /// assert!(shown.starts_with("EVCXR_BEGIN_CONTENT text/html\n<table"));
+    /// assert!(shown.contains("<td>0.5</td>") && shown.contains("<td>1.00</td>"));
+    /// t.evcxr_display(); // prints that
+    /// ```
     pub fn evcxr_display(&self) {
         self.html().evcxr_display()
     }

@@ -1,12 +1,12 @@
 //! What a hidden unit reads: a passage coloured by one unit's activation, with the model's
 //! five likeliest next characters under each character.
 
-use super::html::{escape, Html};
+use super::text::encode_text;
 use crate::data::Vocab;
 use crate::error::{Error, Result};
 use crate::fast::FastReal;
 use crate::model::{Parameters, RecurrentModelExt};
-use itertools::{izip, Itertools};
+use itertools::Itertools;
 use ndarray::Array2;
 use num_traits::ToPrimitive;
 use serde::Serialize;
@@ -49,14 +49,7 @@ where
     M: RecurrentModelExt,
     M::Elem: FastReal,
 {
-    let indices = vocab.encode(text)?;
-    if indices.is_empty() {
-        return Err(Error::InvalidArgument {
-            name: "text",
-            value: "\"\"".into(),
-            hint: "give at least one character to read".into(),
-        });
-    }
+    let indices = encode_text(vocab, text, 1, "one to read")?;
     let mut state = model.begin_state(1);
     let (mut activations, mut top) = (Vec::new(), Vec::new());
     for &c in &indices {
@@ -97,9 +90,13 @@ pub(super) fn last_layer<A: ToPrimitive + Copy, S: Parameters<A>>(state: &S) -> 
 }
 
 impl UnitReading {
-    /// The variance of unit `j`'s activation over the passage.
+    /// The variance of unit `j`'s activation over the passage (NaN for no such unit).
     pub fn variance(&self, j: usize) -> f64 {
-        let values: Vec<f64> = self.activations.iter().map(|h| h[j]).collect();
+        let values: Vec<f64> = self
+            .activations
+            .iter()
+            .map(|h| h.get(j).copied().unwrap_or(f64::NAN))
+            .collect();
         let mean = values.iter().sum::<f64>() / values.len().max(1) as f64;
         values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / values.len().max(1) as f64
     }
@@ -107,82 +104,42 @@ impl UnitReading {
     /// The `n` units whose activation varies most over the passage, largest first: the ones
     /// that change with what is read rather than sitting at one value.
     pub fn units_by_variance(&self, n: usize) -> Vec<usize> {
-        let width = self.activations.first().map_or(0, Vec::len);
-        (0..width)
+        (0..self.num_units())
             .k_largest_by(n, |&a, &b| self.variance(a).total_cmp(&self.variance(b)))
             .collect()
     }
 
-    /// For each unit of `units`, the passage with each character's background coloured by
-    /// the unit's activation (−1 blue, 0 white, +1 red) and, under it, the five likeliest
-    /// next characters with their probabilities.
-    pub fn html(&self, units: &[usize]) -> Html {
-        let mut out = String::from(
-            "<style>.units .row { display: flex; flex-wrap: wrap; gap: 2px; margin-bottom: 1.2em; }\
-             .units .cell { display: inline-flex; flex-direction: column; align-items: center; \
-             min-width: 2.6em; } .units .ch { font-size: 1.35em; padding: 0 0.15em; } \
-             .units .top { font-size: 0.68em; color: #444; line-height: 1.25; }</style>\n<div class=\"units\">\n",
-        );
-        for &j in units {
-            out.push_str(&format!(
-                "<p>unit {j} (variance {:.3})</p>\n<div class=\"row\">\n",
-                self.variance(j)
-            ));
-            for (c, h, top) in izip!(&self.chars, &self.activations, &self.top) {
-                let guesses = top
-                    .iter()
-                    .map(|(g, p)| format!("{} {p:.2}", escape(&display(*g))))
-                    .join("<br>");
-                out.push_str(&format!(
-                    "<span class=\"cell\"><span class=\"ch\" style=\"background: {}; color: {}\" title=\"{:.3}\">{}</span>\
-                     <span class=\"top\">{guesses}</span></span>\n",
-                    diverging(h[j]),
-                    if h[j].abs() > 0.55 { "white" } else { "black" },
-                    h[j],
-                    escape(&display(*c))
-                ));
-            }
-            out.push_str("</div>\n");
+    /// The hidden units read (the width of \\(H_t\\)).
+    pub fn num_units(&self) -> usize {
+        self.activations.first().map_or(0, Vec::len)
+    }
+
+    /// `Ok` when every index of `units` names a unit; else an error naming the first that
+    /// does not and the valid range.
+    ///
+    /// ```
+    /// use d2l_rnn::data::Vocab;
+    /// use d2l_rnn::fast::RnnFast;
+    /// use d2l_rnn::inspect::read_units;
+    /// let vocab = Vocab::from_text("分开");
+    /// let r = read_units(&mut RnnFast::init(vocab.len(), 8, 0), &vocab, "分开")?;
+    /// assert!(r.check_units(&[0, 7]).is_ok());
+    /// let err = r.check_units(&[3, 8]).unwrap_err().to_string();
+    /// assert_eq!(err, "invalid unit = 8: the model has 8 hidden units, numbered 0 to 7");
+    /// # Ok::<(), d2l_rnn::Error>(())
+    /// ```
+    pub fn check_units(&self, units: &[usize]) -> Result<()> {
+        let n = self.num_units();
+        match units.iter().find(|&&j| j >= n) {
+            None => Ok(()),
+            Some(j) => Err(Error::InvalidArgument {
+                name: "unit",
+                value: j.to_string(),
+                hint: format!(
+                    "the model has {n} hidden units, numbered 0 to {}",
+                    n.saturating_sub(1)
+                ),
+            }),
         }
-        out.push_str("</div>");
-        Html::new(out)
-    }
-}
-
-/// A space shown as an open box, so that it can be seen and coloured.
-fn display(c: char) -> String {
-    if c == ' ' {
-        "␣".into()
-    } else {
-        c.to_string()
-    }
-}
-
-/// −1 → blue, 0 → white, +1 → red (values outside are clamped).
-fn diverging(v: f64) -> String {
-    let v = if v.is_finite() {
-        v.clamp(-1.0, 1.0)
-    } else {
-        0.0
-    };
-    let (r, g, b) = if v >= 0.0 {
-        (178.0, 24.0, 43.0)
-    } else {
-        (33.0, 102.0, 172.0)
-    };
-    let mix = |c: f64| (255.0 + (c - 255.0) * v.abs()).round() as u8;
-    format!("rgb({}, {}, {})", mix(r), mix(g), mix(b))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_scale_runs_from_blue_through_white_to_red() {
-        assert_eq!(diverging(0.0), "rgb(255, 255, 255)");
-        assert_eq!(diverging(1.0), "rgb(178, 24, 43)");
-        assert_eq!(diverging(-3.0), "rgb(33, 102, 172)");
-        assert_eq!(diverging(f64::NAN), "rgb(255, 255, 255)");
     }
 }

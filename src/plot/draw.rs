@@ -157,6 +157,7 @@ pub(crate) struct Chart<'a> {
     pub x_desc: &'a str,
     pub y_desc: &'a str,
     pub lines: Vec<Line>,
+    /// Where the legend goes unless another corner covers fewer points of the lines.
     pub legend: SeriesLabelPosition,
     /// The y range drawn when no line has a positive finite point.
     pub empty_y: (f64, f64),
@@ -228,8 +229,29 @@ where
             });
     }
     if !chart.lines.is_empty() {
+        // Every line as pixels, with points between its data points, to find a free corner.
+        let mut pixels = Vec::new();
+        for line in &chart.lines {
+            let pts: Vec<(f64, f64)> = line.points.iter().filter(usable).copied().collect();
+            for pair in pts.windows(2) {
+                let (a, b) = (plot.backend_coord(&pair[0]), plot.backend_coord(&pair[1]));
+                for k in 0..=8 {
+                    let f = |u: i32, v: i32| u + (v - u) * k / 8;
+                    pixels.push((f(a.0, b.0), f(a.1, b.1)));
+                }
+            }
+            if let [only] = pts.as_slice() {
+                pixels.push(plot.backend_coord(only));
+            }
+        }
+        let longest = chart.lines.iter().map(|l| l.label.chars().count()).max();
+        let legend_size = (
+            50 + 9 * longest.unwrap_or(0) as i32,
+            12 + 20 * chart.lines.len() as i32,
+        );
+        let area = plot.plotting_area().get_pixel_range();
         plot.configure_series_labels()
-            .position(chart.legend.clone())
+            .position(free_corner(&chart.legend, area, legend_size, &pixels))
             .label_font(("sans-serif", 15))
             .background_style(WHITE.mix(0.85))
             .border_style(RGBColor(160, 160, 160))
@@ -238,4 +260,59 @@ where
     }
     root.present().map_err(|e| err(&e))?;
     Ok(())
+}
+
+/// The corner of the plotting `area` (pixel ranges) where a legend box of `size` covers the
+/// fewest of `pixels`: `preferred` unless another corner covers fewer.
+fn free_corner(
+    preferred: &SeriesLabelPosition,
+    area: (std::ops::Range<i32>, std::ops::Range<i32>),
+    size: (i32, i32),
+    pixels: &[(i32, i32)],
+) -> SeriesLabelPosition {
+    use SeriesLabelPosition::{LowerLeft, LowerRight, UpperLeft, UpperRight};
+    let (xs, ys) = area;
+    let margin = 10;
+    let covered = |corner: &SeriesLabelPosition| {
+        let (left, top) = match corner {
+            UpperLeft => (xs.start + margin, ys.start + margin),
+            UpperRight => (xs.end - margin - size.0, ys.start + margin),
+            LowerLeft => (xs.start + margin, ys.end - margin - size.1),
+            _ => (xs.end - margin - size.0, ys.end - margin - size.1),
+        };
+        pixels
+            .iter()
+            .filter(|(x, y)| (left..=left + size.0).contains(x) && (top..=top + size.1).contains(y))
+            .count()
+    };
+    let mut best = (preferred.clone(), covered(preferred));
+    for corner in [UpperRight, UpperLeft, LowerRight, LowerLeft] {
+        let n = covered(&corner);
+        if n < best.1 {
+            best = (corner, n);
+        }
+    }
+    best.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_legend_moves_to_the_corner_the_lines_leave_free() {
+        let area = (0..400, 0..300);
+        // A line along the top edge: the upper corners are taken; the lower right is free.
+        let top: Vec<(i32, i32)> = (0..400).map(|x| (x, 30)).collect();
+        let corner = free_corner(
+            &SeriesLabelPosition::UpperRight,
+            area.clone(),
+            (100, 60),
+            &top,
+        );
+        assert!(matches!(corner, SeriesLabelPosition::LowerRight));
+        // Nothing in the way: the preferred corner stays.
+        let corner = free_corner(&SeriesLabelPosition::UpperLeft, area, (100, 60), &[]);
+        assert!(matches!(corner, SeriesLabelPosition::UpperLeft));
+    }
 }

@@ -127,4 +127,33 @@ impl History {
     pub fn save_json(&self, path: &Path) -> Result<()> {
         crate::io::write_atomic(path, self.to_json().as_bytes())
     }
+
+    /// Reads a history [`History::save_json`] wrote; an error names the file and what in it
+    /// is not a history.
+    ///
+    /// ```
+    /// use d2l_rnn::train::{EpochRecord, History};
+    /// let path = std::env::temp_dir().join(format!("d2l-history-doc-{}.json", std::process::id()));
+    /// let h = History { epochs: vec![EpochRecord { epoch: 1, perplexity: 2.5, ..Default::default() }], samples: vec![] };
+    /// h.save_json(&path)?;
+    /// assert_eq!(History::load_json(&path)?, h);
+    /// std::fs::write(&path, "{\"epochs\": 3}").unwrap();
+    /// let err = History::load_json(&path).unwrap_err().to_string();
+    /// assert!(err.contains("is not a history written by `train --history`"), "{err}");
+    /// # std::fs::remove_file(&path).ok();
+    /// # Ok::<(), d2l_rnn::Error>(())
+    /// ```
+    pub fn load_json(path: &Path) -> Result<History> {
+        let text = std::fs::read_to_string(path).map_err(|source| crate::Error::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        serde_json::from_str(&text).map_err(|e| crate::Error::Io {
+            path: path.to_path_buf(),
+            source: std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!("is not a history written by `train --history` ({e})"),
+            ),
+        })
+    }
 }
