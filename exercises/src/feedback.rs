@@ -62,7 +62,8 @@ where
     got.shape() == expected.shape() && got.iter().zip(expected).all(|(g, e)| close(*g, *e))
 }
 
-/// Compares `got` with `expected`. On a difference, says which entry of `what` and, when
+/// Compares `got` with `expected`. On a difference, says the entry of `what` that is furthest
+/// off and, when
 /// `got` equals one of `mistakes` (`(hint, what that mistake gives)`), that mistake's hint;
 /// otherwise `hint`.
 pub(crate) fn compare<S, T, D>(
@@ -89,6 +90,8 @@ where
             expected.shape()
         ));
     }
+    // The entry that is furthest off: the one a student learns most from.
+    let mut worst: Option<(String, f64, f64, f64)> = None;
     for ((index, g), e) in got.indexed_iter().zip(expected.iter()) {
         let at = format!("{:?}", index.into_dimension().slice());
         if g.is_nan() {
@@ -96,11 +99,15 @@ where
                 "{what} entry {at} is NaN (expected {e:.6})\n    hint: {hint}"
             ));
         }
-        if !close(*g, *e) {
-            return fail(format!(
-                "{what} entry {at}: expected {e:.6}, got {g:.6}\n    hint: {hint}"
-            ));
+        let off = (g - e).abs() / e.abs().max(1.0);
+        if !close(*g, *e) && worst.as_ref().is_none_or(|w| off > w.3) {
+            worst = Some((at, *e, *g, off));
         }
+    }
+    if let Some((at, e, g, _)) = worst {
+        return fail(format!(
+            "{what} entry {at}: expected {e:.6}, got {g:.6}\n    hint: {hint}"
+        ));
     }
     Ok(())
 }

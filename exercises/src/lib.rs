@@ -27,3 +27,24 @@ pub use checks::gated::{
 };
 pub use checks::rnn::{check_rnn, check_rnn_backward, check_rnn_step};
 pub use feedback::{Check, Feedback};
+
+/// Prints `✓ name`, or `✗ name: ` and what is wrong, as `cargo run -p exercises` does (for a
+/// notebook cell); `true` when the check passed.
+///
+/// ```
+/// use exercises::{check_perplexity, report};
+/// assert!(report("perplexity", check_perplexity(|sum, count| (sum / count as f64).exp())));
+/// assert!(!report("perplexity", check_perplexity(|_, _| todo!()))); // ✗ perplexity: not written yet: …
+/// ```
+pub fn report(name: &str, check: Check) -> bool {
+    match check {
+        Ok(()) => {
+            println!("✓ {name}");
+            true
+        }
+        Err(feedback) => {
+            println!("✗ {name}: {feedback}");
+            false
+        }
+    }
+}

@@ -96,6 +96,28 @@ pub fn to_json(figures: &Figures) -> String {
     format!("{{\n{}\n}}\n", lines.join(",\n"))
 }
 
+/// The corpus and the untrained model, under `corpus.…`, `rnn.…` and `fresh.…` keys: the
+/// characters and the vocabulary, the mini-batches of one epoch for each sampling (32
+/// sequences of 35 steps), the from-scratch RNN's parameter count (256 hidden units), and
+/// the perplexity of that model freshly initialised (seed 0) on the whole corpus.
+pub fn corpus_figures(figures: &mut Figures, corpus: &d2l_rnn::data::Corpus) {
+    use d2l_rnn::data::{epoch_size, Sampling};
+    use d2l_rnn::model::Parameters;
+    let n = corpus.corpus_indices.len();
+    let v = corpus.vocab_size();
+    figures.insert("corpus.chars".into(), n as f64);
+    figures.insert("corpus.vocab_size".into(), v as f64);
+    for sampling in [Sampling::Random, Sampling::Consecutive] {
+        let batches = epoch_size(sampling, n, 32, 35);
+        figures.insert(format!("corpus.batches.{sampling}"), batches as f64);
+    }
+    let mut fresh = d2l_rnn::fast::RnnFast::init(v, 256, 0);
+    let count: usize = fresh.params.tensors().iter().map(|(_, t)| t.len()).sum();
+    figures.insert("rnn.parameters".into(), count as f64);
+    let perplexity = d2l_rnn::train::evaluate_perplexity(&mut fresh, &corpus.corpus_indices, 35);
+    figures.insert("fresh.rnn.perplexity".into(), perplexity);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

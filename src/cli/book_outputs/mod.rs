@@ -15,7 +15,7 @@ use d2l_rnn::data::Sampling;
 use d2l_rnn::nn::ModelKind;
 use d2l_rnn::train::{format_epoch_line, History};
 use d2l_rnn::{Error, Result};
-use figures::{clipping_figures, temperature_texts, Figures};
+use figures::{clipping_figures, corpus_figures, temperature_texts, Figures};
 use std::path::{Path, PathBuf};
 
 /// One training run shown in the book.
@@ -208,6 +208,7 @@ fn training_outputs(dir: &Path, check: bool) -> Result<bool> {
         histories.push(history);
     }
     let corpus = d2l_rnn::data::load_data_jay_lyrics()?;
+    corpus_figures(&mut figures, &corpus);
     let texts = temperature_texts(
         &checkpoint(TEMPERATURE_RUN),
         &["分开", "不分开"],
