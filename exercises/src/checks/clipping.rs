@@ -6,6 +6,12 @@ use ndarray::{array, Array2};
 /// Checks `grad_clipping(grads, theta)`: when the global norm
 /// \\(\\|g\\| = \sqrt{\sum_k \sum_{ij} (g_k)_{ij}^2}\\) of all gradients together exceeds
 /// \\(\theta\\), every gradient is multiplied by \\(\theta / \\|g\\|\\); otherwise nothing changes.
+///
+/// ```
+/// use exercises::check_grad_clipping;
+/// let err = check_grad_clipping(|_, _| {}).unwrap_err(); // never clips
+/// assert!(err.to_string().starts_with("gradient 0 after grad_clipping(theta = 1.3) entry [1, 1]: expected 0.400000, got 4.000000"));
+/// ```
 pub fn check_grad_clipping(grad_clipping: impl Fn(&mut [Array2<f64>], f64)) -> Check {
     // Norms 5 and 12: the global norm is 13.
     let grads = || vec![array![[3.0, 0.0], [0.0, 4.0]], array![[0.0, 12.0]]];
@@ -48,6 +54,13 @@ pub fn check_grad_clipping(grad_clipping: impl Fn(&mut [Array2<f64>], f64)) -> C
 
 /// Checks `perplexity(loss_sum, count)`: \\(\exp\\) of the mean cross-entropy, the sum
 /// divided by the number of predictions.
+///
+/// ```
+/// use exercises::check_perplexity;
+/// assert!(check_perplexity(|sum, count| (sum / count as f64).exp()).is_ok());
+/// let err = check_perplexity(|sum, count| sum / count as f64).unwrap_err();
+/// assert!(err.to_string().contains("perplexity is exp of the mean cross-entropy"));
+/// ```
 pub fn check_perplexity(perplexity: impl Fn(f64, usize) -> f64) -> Check {
     for (sum, count) in [(20.0, 10), (0.0, 4), (3.0, 2)] {
         let got = run(|| perplexity(sum, count))?;
@@ -90,6 +103,12 @@ fn sample(logits: &[f64], temperature: f64, u: f64) -> usize {
 /// Checks `sample_with_temperature(logits, temperature, u)`: with
 /// \\(p_i \propto \exp(o_i / T)\\), the first character \\(i\\) with \\(p_0 + \dots + p_i > u\\)
 /// (`u` uniform in \\([0, 1)\\)); at \\(T = 0\\) the character with the largest logit.
+///
+/// ```
+/// use exercises::check_sample_with_temperature;
+/// let err = check_sample_with_temperature(|_, _, _| 0).unwrap_err();
+/// assert!(err.to_string().contains("T = 0, u = 0.9): expected character 3, got 0"));
+/// ```
 pub fn check_sample_with_temperature(
     sample_with_temperature: impl Fn(&[f64], f64, f64) -> usize,
 ) -> Check {

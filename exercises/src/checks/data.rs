@@ -11,6 +11,12 @@ pub type Batches = Vec<(Array2<usize>, Array2<usize>)>;
 
 /// Checks `one_hot(x, n_class)`: a `(len(x), n_class)` matrix whose row `i` is 1 at column
 /// `x[i]` and 0 elsewhere.
+///
+/// ```
+/// use exercises::check_one_hot;
+/// let zeros = check_one_hot(|x, n| ndarray::Array2::zeros((x.len(), n))).unwrap_err();
+/// assert!(zeros.to_string().starts_with("one_hot([0, 2, 4, 2], 5) entry [0, 0]: expected 1.000000, got 0.000000"));
+/// ```
 pub fn check_one_hot(one_hot: impl Fn(&[usize], usize) -> Array2<f64>) -> Check {
     let x = [0, 2, 4, 2];
     let got = run(|| one_hot(&x, 5))?;
@@ -30,6 +36,12 @@ pub fn check_one_hot(one_hot: impl Fn(&[usize], usize) -> Array2<f64>) -> Check 
 
 /// Checks `to_onehot(X, n_class)`: for `X` of shape `(batch_size, num_steps)`, `num_steps`
 /// matrices, the one for step `t` being `one_hot(X[:, t])`.
+///
+/// ```
+/// use exercises::check_to_onehot;
+/// let err = check_to_onehot(|_, _| Vec::new()).unwrap_err();
+/// assert!(err.to_string().contains("returned 0 matrices for X of shape (2, 3), expected 3"));
+/// ```
 pub fn check_to_onehot(to_onehot: impl Fn(&Array2<usize>, usize) -> Vec<Array2<f64>>) -> Check {
     let x = ndarray::array![[0, 1, 2], [3, 4, 0]];
     let got = run(|| to_onehot(&x, 5))?;
@@ -105,6 +117,12 @@ fn compare_batches(
 /// Checks `data_iter_random(corpus, batch_size, num_steps, rng)` against the crate's, with the
 /// same seeded `rng`: the example starts `0, n, 2n, …` shuffled once with
 /// `starts.shuffle(rng)`, mini-batch `i` taking shuffled examples `i·b … (i+1)·b`.
+///
+/// ```
+/// use exercises::check_data_iter_random;
+/// let err = check_data_iter_random(|_, _, _, _| Vec::new()).unwrap_err();
+/// assert!(err.to_string().starts_with("data_iter_random(0..30, 2, 5, seed 7) gave 0 mini-batches, expected 2"));
+/// ```
 pub fn check_data_iter_random(
     data_iter_random_: impl Fn(&[usize], usize, usize, &mut StdRng) -> Batches,
 ) -> Check {
@@ -132,6 +150,12 @@ pub fn check_data_iter_random(
 /// Checks `data_iter_consecutive(corpus, batch_size, num_steps)` against the crate's: the
 /// corpus cut into `batch_size` rows of equal length, mini-batch `i` taking columns
 /// `i·n … (i+1)·n` of every row.
+///
+/// ```
+/// use exercises::check_data_iter_consecutive;
+/// let err = check_data_iter_consecutive(|_, _, _| Vec::new()).unwrap_err();
+/// assert!(err.to_string().contains("gave 0 mini-batches, expected 2"));
+/// ```
 pub fn check_data_iter_consecutive(
     data_iter_consecutive_: impl Fn(&[usize], usize, usize) -> Batches,
 ) -> Check {

@@ -31,6 +31,12 @@ fn compare_grads<P: GatedParams<f64>>(
 /// Checks `gru_step(X_t, H_{t-1}, params)`, which returns \\(H_t = Z_t \odot H_{t-1} +
 /// (1 - Z_t) \odot \tilde H_t\\) with \\(Z_t = \sigma(X_t W_{xz} + H_{t-1} W_{hz} + b_z)\\),
 /// \\(R_t\\) likewise, and \\(\tilde H_t = \tanh(X_t W_{xh} + (R_t \odot H_{t-1}) W_{hh} + b_h)\\).
+///
+/// ```
+/// use exercises::check_gru_step;
+/// let err = check_gru_step(|_, h, _| h.clone()).unwrap_err();
+/// assert!(err.to_string().starts_with("H_t entry ["));
+/// ```
 pub fn check_gru_step(
     gru_step: impl Fn(&Array2<f64>, &Array2<f64>, &GruParams<f64>) -> Array2<f64>,
 ) -> Check {
@@ -66,6 +72,12 @@ pub fn check_gru_step(
 /// Checks `gru_step_backward(X_t, H_{t-1}, params, dH_t)`: the gradients of
 /// \\(L = \sum_{ij} (dH_t)_{ij} (H_t)_{ij}\\) with respect to every parameter (a `GruParams`,
 /// the output layer's left at zero) and to \\(H_{t-1}\\), against central differences.
+///
+/// ```
+/// use exercises::check_gru_step_backward;
+/// let err = check_gru_step_backward(|_, h, p, _| (p.clone(), h.clone())).unwrap_err();
+/// assert!(err.to_string().starts_with("the gradient of W_xz entry ["));
+/// ```
 pub fn check_gru_step_backward(
     gru_step_backward: impl Fn(
         &Array2<f64>,
@@ -103,6 +115,12 @@ pub fn check_gru_step_backward(
 
 /// Checks `lstm_step(X_t, (H_{t-1}, C_{t-1}), params)`, which returns \\((H_t, C_t)\\):
 /// \\(C_t = F_t \odot C_{t-1} + I_t \odot \tilde C_t\\), \\(H_t = O_t \odot \tanh(C_t)\\).
+///
+/// ```
+/// use exercises::check_lstm_step;
+/// let err = check_lstm_step(|_, state, _| state.clone()).unwrap_err();
+/// assert!(err.to_string().starts_with("C_t entry ["));
+/// ```
 pub fn check_lstm_step(
     lstm_step: impl Fn(
         &Array2<f64>,
@@ -137,6 +155,12 @@ pub fn check_lstm_step(
 /// Checks `lstm_step_backward(X_t, (H_{t-1}, C_{t-1}), params, dH_t, dC_t)`: the gradients
 /// of \\(L = \sum (dH_t \odot H_t) + \sum (dC_t \odot C_t)\\) with respect to every parameter
 /// and to \\((H_{t-1}, C_{t-1})\\), against central differences.
+///
+/// ```
+/// use exercises::check_lstm_step_backward;
+/// let err = check_lstm_step_backward(|_, s, p, _, _| (p.clone(), s.clone())).unwrap_err();
+/// assert!(err.to_string().starts_with("the gradient of W_xi entry ["));
+/// ```
 #[allow(clippy::type_complexity)]
 pub fn check_lstm_step_backward(
     lstm_step_backward: impl Fn(

@@ -14,6 +14,12 @@ fn sequence() -> (Vec<Array2<f64>>, Array2<f64>) {
 
 /// Checks `rnn_step(X_t, H_{t-1}, params)`, which returns
 /// \\(H_t = \tanh(X_t W_{xh} + H_{t-1} W_{hh} + b_h)\\).
+///
+/// ```
+/// use exercises::check_rnn_step;
+/// let err = check_rnn_step(|_, h, _| h.clone()).unwrap_err(); // returns H_{t-1} unchanged
+/// assert!(err.to_string().starts_with("H_t entry ["));
+/// ```
 pub fn check_rnn_step(
     rnn_step: impl Fn(&Array2<f64>, &Array2<f64>, &RnnParams<f64>) -> Array2<f64>,
 ) -> Check {
@@ -39,6 +45,12 @@ pub fn check_rnn_step(
 
 /// Checks `rnn(inputs, state, params)`: the outputs \\(Y_t = H_t W_{hq} + b_q\\) of every
 /// step and the last state, as the section's `rnn`.
+///
+/// ```
+/// use exercises::check_rnn;
+/// let err = check_rnn(|inputs, state, _| (inputs.to_vec(), state.clone())).unwrap_err();
+/// assert!(err.to_string().starts_with("Y_1 entry ["));
+/// ```
 pub fn check_rnn(
     rnn_: impl Fn(&[Array2<f64>], &Array2<f64>, &RnnParams<f64>) -> (Vec<Array2<f64>>, Array2<f64>),
 ) -> Check {
@@ -147,6 +159,12 @@ fn backward(
 /// \\(L = \sum_t \sum_{ij} (dY_t)_{ij} (Y_t)_{ij}\\) with respect to every parameter (in a
 /// `RnnParams`) and to the initial state, against central differences of the section's
 /// `rnn`.
+///
+/// ```
+/// use exercises::check_rnn_backward;
+/// let err = check_rnn_backward(|_, state, params, _| (params.clone(), state.clone())).unwrap_err();
+/// assert!(err.to_string().starts_with("the gradient of W_xh entry ["));
+/// ```
 pub fn check_rnn_backward(
     rnn_backward: impl Fn(
         &[Array2<f64>],
