@@ -8,15 +8,14 @@
 # names a run or figure that is not there. Also clicks the Run
 # buttons of `mdbook serve book` backed by `d2l-rnn book-runner` (book/tests/runner_browser_test.py).
 #
-# Installs what is missing: mdbook 0.5.4 (cargo install, about 6 minutes), Debian's chromium,
-# chromium-driver and the Noto CJK fonts (apt-get).
+# Also builds the lab's WebAssembly module (book/build.sh) and drives lab.html in chromium
+# (book/tests/lab_browser_test.py).
+#
+# Installs what is missing: mdbook 0.5.4, the wasm32 target and wasm-bindgen-cli (through
+# book/build.sh), Debian's chromium, chromium-driver and the Noto CJK fonts (apt-get).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if ! mdbook --version 2>/dev/null | grep -q "v0.5.4"; then
-    echo "installing mdbook 0.5.4"
-    cargo install --locked mdbook --version 0.5.4
-fi
 if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1 \
     || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then
     echo "installing chromium, chromium-driver and fonts-noto-cjk"
@@ -40,12 +39,21 @@ cargo fmt --manifest-path book/figures/Cargo.toml --check
 cargo clippy --quiet --manifest-path book/figures/Cargo.toml --all-targets -- -D warnings
 cargo test --quiet --release --manifest-path book/figures/Cargo.toml
 
-echo "building the book"
-rm -rf book/book
-mdbook build book
+echo "the lab's crate (book/lab): format, lints, tests"
+cargo fmt --manifest-path book/lab/Cargo.toml --check
+cargo clippy --quiet --manifest-path book/lab/Cargo.toml --all-targets -- -D warnings
+cargo clippy --quiet --manifest-path book/lab/Cargo.toml --target wasm32-unknown-unknown -- -D warnings
+cargo test --quiet --release --manifest-path book/lab/Cargo.toml
+
+echo "building the book, the lab's WebAssembly module with it"
+bash book/build.sh
 
 echo "browser tests"
 python3 book/tests/browser_test.py book/book
+
+echo "the lab in the browser: trains, stops, goes on, agrees with the command line"
+cargo build --release --quiet
+python3 book/tests/lab_browser_test.py book/book
 
 echo "the Run buttons: mdbook serve + book-runner, clicked in chromium"
 cargo build --release --quiet

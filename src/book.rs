@@ -37,6 +37,9 @@ pub struct LstmChapter;
 #[doc = include_str!("../book/src/inside.md")]
 pub struct InsideChapter;
 
+#[doc = include_str!("../book/src/lab.md")]
+pub struct LabChapter;
+
 #[doc = include_str!("../book/src/results.md")]
 pub struct ResultsChapter;
 

@@ -56,6 +56,7 @@ fn summary_lists_every_part_of_the_section_and_the_files_exist() {
         "gru.md",
         "lstm.md",
         "inside.md",
+        "lab.md",
         "results.md",
         "fast-engine.md",
     ];

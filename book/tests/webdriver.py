@@ -77,6 +77,12 @@ class Browser:
         element_id = next(iter(element.values()))
         self._session("POST", f"/element/{element_id}/click", {})
 
+    def send_keys(self, css, text):
+        """Types `text` into the element; for a file input, the path of a file to choose."""
+        element = self._session("POST", "/element", {"using": "css selector", "value": css})
+        element_id = next(iter(element.values()))
+        self._session("POST", f"/element/{element_id}/value", {"text": text})
+
     def set_size(self, width, height):
         self._session("POST", "/window/rect", {"width": width, "height": height})
 

@@ -26,6 +26,7 @@
 mod any;
 mod concise;
 mod format;
+mod new_model;
 mod scratch;
 mod state;
 

@@ -183,7 +183,24 @@ pub fn load_corpus(path: &Path, max_chars: Option<usize>) -> Result<Corpus> {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn read_text(path: &Path) -> Result<String> {
-    let bytes = read_bytes(path)?;
+    text_from_bytes(path, read_bytes(path)?)
+}
+
+/// [`read_text`] of bytes already read (a file a reader gave a web page, say):
+/// `path` is the file's name, which decides as in [`read_text`] and names the
+/// source in errors.
+///
+/// ```
+/// use d2l_rnn::data::text_from_bytes;
+/// use std::path::Path;
+/// assert_eq!(text_from_bytes(Path::new("a.txt"), "分开".into())?, "分开");
+/// let err = text_from_bytes(Path::new("a.txt"), vec![b'a', 0xff]).unwrap_err();
+/// assert_eq!(err.to_string().contains("a.txt"), true);
+/// let err = text_from_bytes(Path::new("lyrics.zip"), b"not a zip".to_vec()).unwrap_err();
+/// assert!(matches!(err, d2l_rnn::Error::Zip { .. }));
+/// # Ok::<(), d2l_rnn::Error>(())
+/// ```
+pub fn text_from_bytes(path: &Path, bytes: Vec<u8>) -> Result<String> {
     let is_zip = path
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("zip"))

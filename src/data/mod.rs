@@ -29,7 +29,8 @@ mod sampling;
 mod vocab;
 
 pub use corpus::{
-    load_corpus, load_data_jay_lyrics, preprocess, read_text, Corpus, MAX_MEMBER_BYTES,
+    load_corpus, load_data_jay_lyrics, preprocess, read_text, text_from_bytes, Corpus,
+    MAX_MEMBER_BYTES,
 };
 pub use fetch::{
     data_dir, download, find_or_fetch_lyrics, sha256_hex, LYRICS_CHARS, LYRICS_MEMBER,

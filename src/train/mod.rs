@@ -7,22 +7,20 @@
 mod config;
 mod history;
 mod memory;
+mod trainer;
 
 pub use config::{TrainConfig, MAX_PRED_LEN};
 pub use history::{ClipStats, EpochRecord, History, SampleRecord};
 pub use memory::{available_memory, Footprint, ModelShape};
+pub use trainer::{Step, Trainer};
 
-use crate::data::{data_iter, Corpus, Sampling};
+use crate::data::Corpus;
 use crate::error::{positive, Error, Result};
 use crate::fast::FastReal;
 use crate::loss::{perplexity, softmax_cross_entropy};
 use crate::model::{RecurrentModel, RecurrentModelExt};
-use crate::optim::{grad_clipping, Optimizer, Sgd};
-use crate::predict::predict_rnn;
+use crate::optim::{Optimizer, Sgd};
 use ndarray::Array2;
-use ndarray_rand::rand::rngs::StdRng;
-use ndarray_rand::rand::SeedableRng;
-use std::time::Instant;
 
 /// What the loop tells its caller while it runs.
 #[derive(Clone, Copy, Debug)]
@@ -110,103 +108,19 @@ where
     M::Elem: FastReal,
     O: Optimizer<M::Elem>,
 {
-    cfg.validate()?;
-    for prefix in &cfg.prefixes {
-        corpus.vocab.encode(prefix)?;
-    }
-    if model.vocab_size() != corpus.vocab_size() {
-        return Err(Error::InvalidArgument {
-            name: "vocab_size",
-            value: model.vocab_size().to_string(),
-            hint: format!(
-                "the model was built for another vocabulary; the corpus has {}",
-                corpus.vocab_size()
-            ),
-        });
-    }
-    let (train_text, valid_text) = split_corpus(&corpus.corpus_indices, cfg)?;
-    let diverged = |epoch, what: String, value| Error::Diverged {
-        epoch,
-        what,
-        value,
-        lr: cfg.lr,
-        clip: cfg.clipping_theta,
-    };
-    let mut rng = StdRng::seed_from_u64(cfg.seed);
-    let epoch_batches =
-        |rng: &mut StdRng| data_iter(cfg.sampling, train_text, cfg.batch_size, cfg.num_steps, rng);
-    for _ in 0..cfg.epochs_done {
-        epoch_batches(&mut rng)?; // replays the shuffles of the epochs already trained
-    }
-    let mut history = History::default();
-    let mut d_logits: Array2<M::Elem> = Array2::zeros((0, 0));
-    for epoch in cfg.epochs_done + 1..=cfg.epochs_done + cfg.num_epochs {
-        let start = Instant::now();
-        let batches = epoch_batches(&mut rng)?;
-        let mut state = model.begin_state(cfg.batch_size);
-        let (mut loss_sum, mut count) = (0.0f64, 0usize);
-        let mut norms = Vec::new();
-        for (x, y) in batches {
-            if cfg.sampling == Sampling::Random {
-                state = model.begin_state(cfg.batch_size);
+    let mut trainer = Trainer::new(model, corpus, cfg)?;
+    loop {
+        match trainer.step(model, optimizer, corpus)? {
+            Step::Batch { .. } => {}
+            Step::Epoch(record, texts) => {
+                report(TrainEvent::Epoch(&record));
+                if let Some(texts) = texts {
+                    report(TrainEvent::Predictions(&record, &texts));
+                }
             }
-            let rows = y.len();
-            let logits = model.forward(x.view(), &mut state);
-            if d_logits.dim() != logits.dim() {
-                d_logits = Array2::zeros(logits.dim());
-            }
-            let loss = softmax_cross_entropy(logits, y.view(), d_logits.view_mut());
-            if !loss.is_finite() {
-                return Err(diverged(epoch, "the loss".into(), loss));
-            }
-            model.backward(d_logits.view());
-            let (params, grads) = model.params_and_grads();
-            let norm = grad_clipping(grads, cfg.clipping_theta);
-            if !norm.is_finite() {
-                return Err(diverged(epoch, "the gradient norm".into(), norm));
-            }
-            norms.push(norm);
-            optimizer.step(params, grads);
-            loss_sum += loss * rows as f64;
-            count += rows;
-        }
-        let train_perplexity = perplexity(loss_sum / count.max(1) as f64);
-        if !train_perplexity.is_finite() {
-            return Err(diverged(
-                epoch,
-                "the epoch's perplexity".into(),
-                train_perplexity,
-            ));
-        }
-        if let Some((name, value)) = first_non_finite(model.params()) {
-            return Err(diverged(epoch, format!("a weight of {name}"), value));
-        }
-        let seconds = start.elapsed().as_secs_f64();
-        let valid_perplexity =
-            valid_text.map(|text| evaluate_perplexity(model, text, cfg.num_steps));
-        let record = EpochRecord {
-            epoch,
-            perplexity: train_perplexity,
-            seconds,
-            valid_perplexity,
-            clipping: ClipStats::from_norms(&norms, cfg.clipping_theta),
-        };
-        history.epochs.push(record);
-        report(TrainEvent::Epoch(&record));
-        if epoch % cfg.pred_period == 0 {
-            let mut texts = Vec::with_capacity(cfg.prefixes.len());
-            for prefix in &cfg.prefixes {
-                let text = predict_rnn(prefix, cfg.pred_len, model, &corpus.vocab)?;
-                history.samples.push(SampleRecord {
-                    epoch,
-                    text: text.clone(),
-                });
-                texts.push(text);
-            }
-            report(TrainEvent::Predictions(&record, &texts));
+            Step::Finished => return Ok(trainer.into_history()),
         }
     }
-    Ok(history)
 }
 
 /// The part of the corpus to train on and, with `cfg.valid_frac` above 0,

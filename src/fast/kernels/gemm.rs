@@ -1,11 +1,45 @@
 //! gemm's f32 and f64 kernels, called without the `gemm` facade crate (which would also
 //! build complex-number kernels this crate never uses): [`Gemm`] for `f32` and `f64`.
+//! In the browser (`wasm32`), where gemm has no SIMD kernels, matrixmultiply's instead
+//! (WebAssembly SIMD with `-C target-feature=+simd128`); there is one thread there.
 
 use super::linalg::{Gemm, Threads};
 
+#[cfg(target_arch = "wasm32")]
+macro_rules! impl_matrixmultiply {
+    ($t:ty, $kernel:path) => {
+        impl Gemm for $t {
+            unsafe fn gemm_raw(
+                m: usize,
+                n: usize,
+                k: usize,
+                alpha: $t,
+                a: (*const $t, isize, isize),
+                b: (*const $t, isize, isize),
+                beta: $t,
+                c: (*mut $t, isize, isize),
+                _threads: Threads,
+            ) {
+                // matrixmultiply's convention: c = alpha a b + beta c, row stride first,
+                // c not read when beta is 0: as this trait's.
+                $kernel(
+                    m, k, n, alpha, a.0, a.1, a.2, b.0, b.1, b.2, beta, c.0, c.1, c.2,
+                );
+            }
+        }
+    };
+}
+
+#[cfg(target_arch = "wasm32")]
+impl_matrixmultiply!(f32, matrixmultiply::sgemm);
+#[cfg(target_arch = "wasm32")]
+impl_matrixmultiply!(f64, matrixmultiply::dgemm);
+
+#[cfg(not(target_arch = "wasm32"))]
 /// A matrix operand for gemm's kernels: pointer, column stride, row stride.
 type Operand<T> = (*const T, isize, isize);
 /// The destination, likewise.
+#[cfg(not(target_arch = "wasm32"))]
 type Destination<T> = (*mut T, isize, isize);
 
 /// What the `gemm` facade does before it calls a kernel, written out here so that the
@@ -15,6 +49,7 @@ type Destination<T> = (*mut T, isize, isize);
 ///
 /// # Safety
 /// As gemm's: the pointers and strides describe valid `m x k`, `k x n` and `m x n` matrices.
+#[cfg(not(target_arch = "wasm32"))]
 unsafe fn normalise<T>(
     (m, n, k): (usize, usize, usize),
     dst: Destination<T>,
@@ -56,6 +91,7 @@ unsafe fn normalise<T>(
     ((m, n), (dst, dst_cs, dst_rs), lhs, rhs)
 }
 
+#[cfg(not(target_arch = "wasm32"))]
 macro_rules! impl_gemm {
     ($t:ty, $kernel:path) => {
         impl Gemm for $t {
@@ -103,7 +139,9 @@ macro_rules! impl_gemm {
     };
 }
 
+#[cfg(not(target_arch = "wasm32"))]
 impl_gemm!(f32, gemm_f32::gemm::f32::get_gemm_fn);
+#[cfg(not(target_arch = "wasm32"))]
 impl_gemm!(f64, gemm_f64::gemm::f64::get_gemm_fn);
 
 #[cfg(test)]

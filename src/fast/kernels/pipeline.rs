@@ -17,7 +17,8 @@ use crate::fast::FastReal;
 use ndarray::{s, ArrayView2, ArrayViewMut1, ArrayViewMut2, Axis};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+use web_time::Instant;
 
 /// Rows per chunk the output-layer products aim for: large enough to run
 /// near the product's full speed, small enough to give several chunks per
