@@ -14,6 +14,7 @@ and drives headless chromium:
     units 0 and above the limit, a file that is not UTF-8, a zip without a text member, a
     one-character text; a learning rate that diverges stops with the command line's advice;
   * without the lyrics in the book the lab asks for a text, and trains on pasted text;
+    without the module (a book built by `mdbook build` alone) it says how to build it;
 and saves screenshots in target/book-screenshots/lab-*.png.
 
 Usage: python3 book/tests/lab_browser_test.py [book/book]
@@ -39,13 +40,14 @@ LOG = "return document.getElementById('lab-log').textContent"
 SMALL = {"hidden": "32", "epochs": "3", "pred_period": "1"}
 
 
-def serve(directory, hide_lyrics=False):
+def serve(directory, hide=()):
+    """A static file server of `directory`; paths containing any of `hide` are 404."""
     class Handler(http.server.SimpleHTTPRequestHandler):
         def log_message(self, *args):
             pass
 
         def do_GET(self):
-            if hide_lyrics and self.path.endswith("jaychou_lyrics.txt.zip"):
+            if any(h in self.path for h in hide):
                 self.send_error(404)
                 return
             super().do_GET()
@@ -221,7 +223,7 @@ def main():
         server.shutdown()
 
     # A book built without the lyrics: the lab asks, then trains on pasted text.
-    server, base = serve(book, hide_lyrics=True)
+    server, base = serve(book, hide=("jaychou_lyrics.txt.zip",))
     browser = Browser(width=1280, height=1000)
     try:
         browser.open(f"{base}/lab.html?{query(SMALL)}&autostart=1")
@@ -244,6 +246,17 @@ def main():
         check(len(got) == 3 and got[2][1] < got[0][1],
               f"pasted text trains: {[p for _, p in got]}")
         browser.screenshot(os.path.join(shots, "lab-pasted.png"))
+    finally:
+        browser.close()
+        server.shutdown()
+    # A book built by `mdbook build` alone, without the module: the page says what to do.
+    server, base = serve(book, hide=("/lab/pkg/",))
+    browser = Browser(width=1280, height=1000)
+    try:
+        browser.open(f"{base}/lab.html?autostart=1")
+        message = browser.wait_for("const e = document.getElementById('lab-error');"
+                                   "return !e.hidden && e.textContent", 30)
+        check(bool(message) and "bash book/build.sh" in message, f"no module: {message!r}")
     finally:
         browser.close()
         server.shutdown()

@@ -1,7 +1,5 @@
 // The lab page (lab.html): controls <-> the address's query string, a Web Worker that
 // trains (worker.js), the log in the command line's format, the curves as SVG.
-import init, { gradient_svg, perplexity_svg } from './pkg/d2l_rnn_lab.js';
-
 const NAMES = ['model', 'impl', 'sampling', 'lr', 'clip', 'hidden', 'num_steps', 'batch_size',
     'epochs', 'seed', 'pred_period', 'temperature'];
 const $ = (id) => document.getElementById(id);
@@ -13,14 +11,20 @@ function say(text) {
     log.scrollTop = log.scrollHeight;
 }
 
+const MISSING = '实验室的 WebAssembly 模块（lab/pkg/）没有载入。实验室需要支持 WebAssembly SIMD 的浏览器'
+    + '（Chrome 91、Firefox 89、Safari 16.4 及以后），以及用 bash book/build.sh 构建的本书。';
+
 // The figures are drawn here, with the module loaded a second time: plotters measures
 // text in the page's document, which the worker has not.
-const drawing = init();
+const drawing = import('./pkg/d2l_rnn_lab.js').then(async (module) => {
+    await module.default();
+    return module;
+});
+drawing.catch(() => showError(MISSING));
 
 async function draw(id, svg) {
     try {
-        await drawing;
-        $(id).innerHTML = svg();
+        $(id).innerHTML = svg(await drawing);
     } catch (e) {
         showError('画图出错：' + ((e && e.message) || e));
     }
@@ -104,8 +108,7 @@ worker.onmessage = ({ data }) => {
             }
             break;
         case 'fatal':
-            showError('WebAssembly 模块载入失败：' + data.message
-                + '。请用 bash book/build.sh 构建本书。');
+            showError(MISSING + '（' + data.message + '）');
             setRunning(true, false);
             $('lab-stop').disabled = true;
             break;
@@ -132,7 +135,7 @@ worker.onmessage = ({ data }) => {
             for (const sample of data.samples) {
                 say(sample);
             }
-            draw('lab-chart', () => perplexity_svg(data.history, data.label));
+            draw('lab-chart', (m) => m.perplexity_svg(data.history, data.label));
             break;
         case 'stopped':
             $('lab-status').textContent = data.epoch
@@ -147,11 +150,11 @@ worker.onmessage = ({ data }) => {
         case 'done':
             say('done');
             $('lab-status').textContent = `训练完成：共 ${data.epochs} 个迭代周期。`;
-            draw('lab-gradient', () => gradient_svg(data.gradient.label, new Float64Array(data.gradient.norms)));
+            draw('lab-gradient', (m) => m.gradient_svg(data.gradient.label, new Float64Array(data.gradient.norms)));
             setRunning(false, true);
             break;
         case 'gradient':
-            draw('lab-gradient', () => gradient_svg(data.gradient.label, new Float64Array(data.gradient.norms)));
+            draw('lab-gradient', (m) => m.gradient_svg(data.gradient.label, new Float64Array(data.gradient.norms)));
             break;
         case 'written':
             $('lab-written').textContent = data.text;
@@ -168,7 +171,11 @@ worker.onmessage = ({ data }) => {
             break;
     }
 };
-worker.onerror = (e) => showError('Worker 出错：' + e.message);
+worker.onerror = (e) => {
+    showError(MISSING + (e.message ? '（' + e.message + '）' : ''));
+    setRunning(true, false);
+    $('lab-stop').disabled = true;
+};
 
 readAddress();
 for (const name of [...NAMES, 'prefix']) {
