@@ -254,6 +254,27 @@ where
 
     /// Asks for `epochs` more epochs after the ones asked for so far: the
     /// run goes on as if it had been asked for all of them at the start.
+    ///
+    /// ```
+    /// use d2l_rnn::data::Corpus;
+    /// use d2l_rnn::fast::RnnFast;
+    /// use d2l_rnn::optim::Sgd;
+    /// use d2l_rnn::train::{Step, TrainConfig, Trainer};
+    /// let corpus = Corpus::from_text(&"abcd".repeat(30));
+    /// let run = |epochs, more| -> d2l_rnn::Result<Vec<f64>> {
+    ///     let cfg = TrainConfig { num_epochs: epochs, num_steps: 5, batch_size: 4, lr: 1.0,
+    ///         num_hiddens: 8, prefixes: vec!["a".into()], ..Default::default() };
+    ///     let (mut model, mut sgd) = (RnnFast::init(corpus.vocab_size(), 8, 0), Sgd { lr: 1.0 });
+    ///     let mut trainer = Trainer::new(&model, &corpus, &cfg)?;
+    ///     while trainer.step(&mut model, &mut sgd, &corpus)? != Step::Finished {}
+    ///     trainer.extend(more);
+    ///     while trainer.step(&mut model, &mut sgd, &corpus)? != Step::Finished {}
+    ///     assert_eq!(trainer.epochs_done(), epochs + more);
+    ///     Ok(trainer.into_history().epochs.iter().map(|e| e.perplexity).collect())
+    /// };
+    /// assert_eq!(run(1, 2)?, run(3, 0)?); // 1 epoch and 2 more: the numbers of 3 at once
+    /// # Ok::<(), d2l_rnn::Error>(())
+    /// ```
     pub fn extend(&mut self, epochs: usize) {
         self.last_epoch += epochs;
     }
