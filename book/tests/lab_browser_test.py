@@ -187,6 +187,13 @@ def stop_and_continue(check, browser, base, shots):
     browser.click("#lab-write")
     written = browser.wait_for("return document.getElementById('lab-written').textContent", 20)
     check(bool(written) and written.startswith("分开"), f"write: {written!r}")
+    # Continue after the last epoch: as many epochs again, the numbers of one longer run.
+    browser.click("#lab-continue")
+    browser.wait_for(LOG + ".split('done').length === 3", 120)
+    got = epochs(browser.run(LOG))
+    want = native("rnn", "scratch", {**stop_settings, "epochs": "4"})
+    check([e for e, _ in got] == [1, 2, 3, 4] and relative_difference(got, want) < 1e-6,
+          f"Continue after done: {[p for _, p in got]} as 4 epochs at once {[p for _, p in want]}")
 
 
 

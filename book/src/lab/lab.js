@@ -12,7 +12,7 @@ function say(text) {
 }
 
 const MISSING = '实验室的 WebAssembly 模块（lab/pkg/）没有载入。实验室需要支持 WebAssembly SIMD 的浏览器'
-    + '（Chrome 91、Firefox 89、Safari 16.4 及以后），以及用 bash book/build.sh 构建的本书。';
+    + '（Chrome 91、Firefox 114、Safari 16.4 及以后），以及用 bash book/build.sh 构建的本书。';
 
 // The figures are drawn here, with the module loaded a second time: plotters measures
 // text in the page's document, which the worker has not.
