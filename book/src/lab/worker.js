@@ -121,6 +121,7 @@ const commands = {
     },
     write(message) {
         if (!lab) {
+            post({ kind: 'error', during: 'write', message: '还没有模型：先点“训练”。' });
             return;
         }
         const { prefix, len, temperature, seed } = message;
